@@ -1,0 +1,98 @@
+"""`baocao chat` (a terminal chat as one console user) and `baocao demo` (the same, on a demo province)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import run_async, setup_logging
+from bot.config import Settings
+from bot.i18n import t
+
+DEMO_USER = "can-bo-xa"
+DEMO_UNIT = "QT-HL-HB"
+DEMO_OUTLINE = "ct30-20nam"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("chat")(chat)
+    app.command("demo")(demo)
+
+
+def chat(
+    user: Annotated[str, typer.Option("--user", help="Mã người dùng trên dòng lệnh (console user ID).")],
+) -> None:
+    """Trò chuyện với bot trên dòng lệnh như một người dùng; đọc từng dòng từ bàn phím hoặc stdin."""
+    setup_logging()
+    run_async(_chat(Settings(), user))
+
+
+async def _chat(settings: Settings, user: str, first_messages: tuple[str, ...] = ()) -> None:
+    from bot.app import report_service
+    from bot.channels.terminal import run_chat
+    from storage.migrate import upgrade
+
+    await upgrade(settings.database_url)
+    async with report_service(settings) as service:
+        await run_chat(service, user, first_messages=first_messages)
+
+
+def demo(
+    database: Annotated[
+        Path, typer.Option("--database", help="Tệp SQLite của bản trình diễn (giữ lại giữa các lần chạy).")
+    ] = Path("baocao-demo.db"),
+    fresh: Annotated[bool, typer.Option("--fresh", help="Xoá dữ liệu trình diễn cũ và làm lại từ đầu.")] = False,
+) -> None:
+    """Bản trình diễn: tỉnh mẫu theo Kế hoạch 88-KH/TU, trò chuyện như cán bộ Xã Hải Ba trên SQLite."""
+    setup_logging()
+    if fresh and database.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(database) + suffix).unlink(missing_ok=True)
+    url = f"sqlite+aiosqlite:///{database}"
+    settings = Settings(database_url=url)
+    first = run_async(_prepare_demo(settings))
+    typer.echo(t("demo.intro", "vi", database=str(database)) + "\n")
+    run_async(_chat(settings, DEMO_USER, first_messages=first))
+
+
+async def _prepare_demo(settings: Settings) -> tuple[str, ...]:
+    """Build the demo province once; return what the demo user should send first (the invite code)."""
+    from dialogs.builtin import get_outline
+    from storage.campaigns import create_campaign
+    from storage.db import Database
+    from storage.invites import create_invite
+    from storage.members import member_by_identity
+    from storage.migrate import upgrade
+    from storage.units import import_units, read_units_file, unit_by_code
+
+    await upgrade(settings.database_url)
+    db = Database.connect(settings.database_url)
+    try:
+        now = datetime.now(UTC)
+        async with db.session() as session, session.begin():
+            if await unit_by_code(session, "QT") is None:
+                with resources.as_file(resources.files("bot") / "demo" / "units.csv") as path:
+                    rows = read_units_file(path)
+                await import_units(db, rows)
+        async with db.session() as session, session.begin():
+            if await member_by_identity(session, "console", DEMO_USER) is not None:
+                return ()
+            outline = get_outline(DEMO_OUTLINE)
+            # The plan's own spacing between levels (communes, then districts a month later, then the
+            # province), counted from today so the demo is never overdue.
+            today = date.today()
+            await create_campaign(
+                session, outline.id, outline.version, outline.title.get("vi"), "QT",
+                {"xa": today + timedelta(days=30), "huyen": today + timedelta(days=60),
+                 "tinh": today + timedelta(days=90)},
+            )
+            code = await create_invite(session, DEMO_UNIT, "reporter", uses=1, days=30, now=now)
+        return (code,)
+    finally:
+        await db.dispose()
+
+

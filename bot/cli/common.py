@@ -1,0 +1,48 @@
+"""What every CLI command shares: running async code, one-line errors, logging to a file."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Coroutine
+from typing import Any, NoReturn, TypeVar
+
+import typer
+
+from bot.i18n import t
+
+T = TypeVar("T")
+log = logging.getLogger("baocao")
+
+
+def fail(message_id: str, /, **params: object) -> NoReturn:
+    """Print one clear sentence on stderr and exit with status 1."""
+    typer.echo(t(message_id, "vi", **params), err=True)
+    raise typer.Exit(1)
+
+
+def setup_logging() -> None:
+    """Log warnings to baocao.log (BAOCAO_LOG_FILE), so tracebacks never land in the chat."""
+    path = os.environ.get("BAOCAO_LOG_FILE", "baocao.log")
+    logging.basicConfig(
+        level=os.environ.get("BAOCAO_LOG_LEVEL", "WARNING"),
+        filename=path,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine; an unexpected error becomes one line on stderr and a log entry."""
+    try:
+        return asyncio.run(coroutine)
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as error:  # noqa: BLE001 - an operator sees one sentence, the log keeps the rest
+        log.exception("command failed")
+        typer.echo(t("cli.error.unexpected", "vi", error=type(error).__name__), err=True)
+        raise typer.Exit(1) from None
+
+

@@ -1,0 +1,23 @@
+"""All configuration, from BAOCAO_* environment variables (or a .env file)."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """One Settings object is built at start-up and passed to every factory."""
+
+    model_config = SettingsConfigDict(env_prefix="BAOCAO_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///baocao.db"
+    # Connections kept open to PostgreSQL per process; SQLite always uses one writer connection.
+    database_pool_size: int = 10
+    locale: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    telegram_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    public_url: str | None = None

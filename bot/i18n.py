@@ -1,0 +1,83 @@
+"""Message catalogs (locales/<lang>/LC_MESSAGES/*.po) and turning Msg values into text."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from dialogs.events import Msg
+from dialogs.outline import DEFAULT_LOCALE, Localized
+
+LOCALES = ("vi", "en")
+DISPLAY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@cache
+def catalog(locale: str) -> Mapping[str, str]:
+    """Every message id of one locale, merged from all .po files of that locale."""
+    messages: dict[str, str] = {}
+    folder = resources.files("locales") / locale / "LC_MESSAGES"
+    if not folder.is_dir():
+        return messages
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".po"):
+            continue
+        with entry.open("rb") as handle:
+            po = read_po(handle, locale=locale)
+        for message in po:
+            if message.id and isinstance(message.id, str) and message.string:
+                messages[message.id] = str(message.string)
+    return messages
+
+
+def placeholders(template: str) -> frozenset[str]:
+    """The named placeholders of a catalog text."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+class _Params(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        # A missing parameter must not crash a reply; show the placeholder so a test catches it.
+        return "{" + key + "}"
+
+
+def format_value(value: object, locale: str) -> str:
+    """One parameter as text in `locale`."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return format_decimal(value, locale=locale)
+    if isinstance(value, float):
+        return format_decimal(value, format="#,##0.##", locale=locale)
+    if isinstance(value, Localized):
+        return value.get(locale)
+    if isinstance(value, Msg):
+        return translate(value, locale)
+    if isinstance(value, tuple):
+        return "\n".join(format_value(item, locale) for item in value)
+    if isinstance(value, datetime):
+        return value.astimezone(DISPLAY_TZ).strftime("%H:%M %d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def translate(msg: Msg, locale: str = DEFAULT_LOCALE) -> str:
+    """The text of a message in `locale` (falling back to Vietnamese, then to the id itself)."""
+    template = catalog(locale).get(msg.id) or catalog(DEFAULT_LOCALE).get(msg.id) or msg.id
+    if not msg.params:
+        return template
+    params = _Params({key: format_value(value, locale) for key, value in msg.params.items()})
+    return template.format_map(params)
+
+
+def t(message_id: str, locale: str = DEFAULT_LOCALE, /, **params: object) -> str:
+    """Shorthand: translate a message id with parameters."""
+    return translate(Msg(message_id, params), locale)  # type: ignore[arg-type]

@@ -1,0 +1,177 @@
+"""What goes into the dialog engine and what comes out of it: plain frozen values, no I/O.
+
+The engine reads a `Context` (outline, current answers, submission), the member's `DialogState` and
+one `Incoming` event, and returns a `Turn`: the new state, the `Reply` messages to send (message ids
+with parameters, translated and rendered later per channel) and the `Effect`s to store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Literal, TypeAlias
+
+from dialogs.outline import Localized, Outline
+
+# --- incoming -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a cadre sent with an answer, kept by the platform's file id."""
+
+    kind: Literal["photo", "document"]
+    file_id: str
+    name: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a member did: typed text, pressed a button (its action), or sent a file."""
+
+    text: str = ""
+    action: str | None = None  # a Button.action coming back from a button press
+    attachment: Attachment | None = None
+
+
+# --- outgoing -----------------------------------------------------------------------------------
+
+# A parameter is formatted by the renderer: numbers per locale, Localized picked per locale,
+# a Msg translated and inserted, a tuple of Msg joined by new lines.
+Param: TypeAlias = "str | int | float | Localized | Msg | tuple[Msg, ...]"
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message id from the catalogs (locales/) with named parameters."""
+
+    id: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.id, tuple(sorted((k, repr(v)) for k, v in self.params.items()))))
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice offered to the member.
+
+    `action` comes back in `Incoming.action` when pressed (it must fit Telegram's 64-byte callback
+    data); `command` is what to type instead on a channel without buttons.
+    """
+
+    label: Msg
+    action: str
+    command: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One outgoing message: paragraphs, then rows of buttons."""
+
+    body: tuple[Msg, ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+# --- what the engine reads ----------------------------------------------------------------------
+
+AnswerValue: TypeAlias = "str | int | float | bool | list[str] | None"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The current answer to one question. Dates are ISO strings; multi-choice a list of values."""
+
+    value: AnswerValue
+    skipped: bool = False
+    attachments: tuple[Attachment, ...] = ()
+
+
+SubmissionStatus: TypeAlias = Literal["draft", "submitted", "returned"]
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    """The unit's submission as the engine needs to see it."""
+
+    id: int
+    status: SubmissionStatus = "draft"
+    version: int = 1  # the version being worked on
+    submitted_version: int | None = None  # the last version submitted, None if never
+    returned_comment: str | None = None
+    unit_name: str = ""
+
+
+@dataclass(frozen=True)
+class Context:
+    outline: Outline
+    answers: Mapping[str, Answer]
+    submission: SubmissionView
+    now: datetime  # timezone-aware
+
+
+# --- dialog state -------------------------------------------------------------------------------
+
+Mode: TypeAlias = Literal["idle", "answering", "confirm_submit"]
+
+
+@dataclass(frozen=True)
+class DialogState:
+    """Where a member is in a report; serialised to JSON in the database between turns."""
+
+    mode: Mode = "idle"
+    question_id: str | None = None
+    # How many messages were added to the current narrative answer in this sitting; >0 means the
+    # member is writing it and further messages are appended.
+    parts: int = 0
+    # True right after "/sua N" on an answered question: the next message replaces the answer
+    # unless the member asks to add to it.
+    replacing: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> DialogState:
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def but(self, **changes: object) -> DialogState:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+# --- effects: what the caller must store ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SaveAnswer:
+    """Store this as the current answer (a new revision in the history)."""
+
+    question_id: str
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class Submit:
+    """Mark the submission submitted (its current version)."""
+
+
+@dataclass(frozen=True)
+class Reopen:
+    """An answer is about to change in a submitted report: start the next version as a draft."""
+
+
+Effect: TypeAlias = SaveAnswer | Submit | Reopen
+
+
+@dataclass(frozen=True)
+class Turn:
+    state: DialogState
+    replies: tuple[Reply, ...]
+    effects: tuple[Effect, ...] = ()

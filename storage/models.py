@@ -1,0 +1,226 @@
+"""Database tables (SQLAlchemy 2.0 declarative). SQL lives in storage/ only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite so autoincrement works there.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Unit(Base):
+    """A reporting unit in the hierarchy (province, district, commune, agency...)."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    level: Mapped[str] = mapped_column(String(32))  # e.g. "tinh", "huyen", "xa"
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    # Materialised path of ids, "/1/5/23/": a subtree is `path LIKE '/1/5/%'`, one index range scan.
+    path: Mapped[str] = mapped_column(String(1024), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Member(Base):
+    """A person using the bot, on any number of channels."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Identity(Base):
+    """A member's account on one channel (Telegram user id, Zalo user id, console user)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # telegram | zalo_oa | zalo_bot | console
+    external_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str | None] = mapped_column(String(64))  # where to send, if not external_id
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Membership(Base):
+    """A member's role in a unit: reporter answers its reports, supervisor oversees its subtree."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("member_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # reporter | supervisor
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invite(Base):
+    """An invite code; only its hash is kept, so a leaked database leaks no codes."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    uses_left: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Campaign(Base):
+    """One report to collect: an outline version, the root of the units it covers, deadlines."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    outline_id: Mapped[str] = mapped_column(String(64))
+    outline_version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    root_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Deadline(Base):
+    """The deadline of one level of units in a campaign (e.g. xa → 2018-06-30)."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (UniqueConstraint("campaign_id", "level"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    level: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[date] = mapped_column(Date)
+
+
+class Submission(Base):
+    """A unit's report in a campaign. `version` is the one being worked on."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | submitted | returned
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    submitted_version: Mapped[int | None] = mapped_column(Integer)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    returned_comment: Mapped[str | None] = mapped_column(Text)
+    answered_count: Mapped[int] = mapped_column(Integer, default=0)  # for progress without a scan
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Answer(Base):
+    """The current answer to one question of a submission."""
+
+    __tablename__ = "answers"
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    skipped: Mapped[bool] = mapped_column(default=False)
+    attachments: Mapped[Any] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+
+class AnswerRevision(Base):
+    """Every change to an answer: who, when, in which version. Never updated, never deleted."""
+
+    __tablename__ = "answer_revisions"
+    __table_args__ = (Index("ix_answer_revisions_submission_question", "submission_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    question_id: Mapped[str] = mapped_column(String(32))
+    submission_version: Mapped[int] = mapped_column(Integer)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    skipped: Mapped[bool] = mapped_column(default=False)
+    attachments: Mapped[Any] = mapped_column(JSON, nullable=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DialogStateRow(Base):
+    """A member's place in a campaign's dialog, as the engine's JSON."""
+
+    __tablename__ = "dialog_states"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(Text)
+    # Bumped on every write: a turn that read an older row lost a race and is run again.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProcessedUpdate(Base):
+    """Incoming updates already applied, so a redelivered one is applied once."""
+
+    __tablename__ = "processed_updates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

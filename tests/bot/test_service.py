@@ -1,0 +1,138 @@
+"""The report journey through the service and a real database: join, answer, repeat, race, resume."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.i18n import translate
+from bot.service import Inbound, Outbound, ReportService
+from dialogs.events import Incoming
+from storage.campaigns import create_campaign
+from storage.invites import create_invite
+from storage.models import Answer, AnswerRevision
+from storage.units import UnitRow, import_units
+
+UNITS = [
+    UnitRow(line=2, code="T", name="Tỉnh Mẫu", level="tinh", parent_code=None),
+    UnitRow(line=3, code="H", name="Huyện Mẫu", level="huyen", parent_code="T"),
+    UnitRow(line=4, code="X1", name="Xã Một", level="xa", parent_code="H"),
+    UnitRow(line=5, code="X2", name="Xã Hai", level="xa", parent_code="H"),
+]
+
+
+def text_of(outbound: Outbound | None) -> str:
+    assert outbound is not None
+    return "\n\n".join(translate(msg, outbound.locale) for reply in outbound.replies for msg in reply.body)
+
+
+class Cadre:
+    """A member typing into the bot through the service, as a channel would deliver it."""
+
+    def __init__(self, service: ReportService, user_id: str, channel: str = "telegram") -> None:
+        self.service, self.user_id, self.channel = service, user_id, channel
+        self.update = 0
+
+    async def send(self, text: str = "", action: str | None = None, update_id: str | None = None) -> Outbound | None:
+        self.update += 1
+        inbound = Inbound(
+            channel=self.channel,
+            user_id=self.user_id,
+            chat_id=self.user_id,
+            incoming=Incoming(text=text, action=action),
+            update_id=update_id or f"{self.user_id}-{self.update}",
+        )
+        return await self.service.handle(inbound)
+
+    async def says(self, text: str) -> str:
+        return text_of(await self.send(text))
+
+
+@pytest.fixture
+async def world(database):  # type: ignore[no-untyped-def]
+    await import_units(database, UNITS)
+    now = datetime.now(UTC)
+    async with database.session() as session, session.begin():
+        await create_campaign(session, "ct30-20nam", 1, "Tổng kết 20 năm Chỉ thị 30", "T",
+                              {"xa": date(2030, 6, 30), "huyen": date(2030, 7, 30), "tinh": date(2030, 8, 31)})
+        codes = {
+            "X1": await create_invite(session, "X1", "reporter", uses=2, days=30, now=now),
+            "X2": await create_invite(session, "X2", "reporter", uses=1, days=30, now=now),
+        }
+    return database, codes
+
+
+async def test_nobody_without_a_valid_code_sees_anything(world) -> None:  # type: ignore[no-untyped-def]
+    database, codes = world
+    stranger = Cadre(ReportService(database), "999")
+    reply = await stranger.says("/baocao")
+    assert "mã mời" in reply
+    assert "Mục" not in reply
+    reply = await stranger.says("ABCD-EFGH")
+    assert "không đúng" in reply
+
+
+async def test_join_by_deep_link_then_answer_and_resume_after_restart(world) -> None:  # type: ignore[no-untyped-def]
+    database, codes = world
+    cadre = Cadre(ReportService(database), "101")
+    joined = await cadre.says(f"/start {codes['X1']}")
+    assert "Xã Một" in joined
+    first = await cadre.says("/baocao")
+    assert "Mục 1/5" in first and "Câu 1/" in first
+    await cadre.says("Đã tổ chức 3 hội nghị quán triệt Chỉ thị 30 cho toàn thể cán bộ, đảng viên.")
+
+    # The process restarts: a new service on the same database, the cadre carries on.
+    restarted = Cadre(ReportService(database), "101")
+    restarted.update = 100
+    resumed = await restarted.says("/baocao")
+    assert "Mục 1/5" in resumed
+    assert "3 hội nghị" in resumed  # the answer given before the restart is shown back
+    async with database.session() as session:
+        stored = (await session.execute(select(Answer.value))).scalars().all()
+    assert any("3 hội nghị" in str(v) for v in stored)
+
+
+async def test_the_same_update_delivered_twice_is_applied_once(world) -> None:  # type: ignore[no-untyped-def]
+    database, codes = world
+    service = ReportService(database)
+    cadre = Cadre(service, "102")
+    await cadre.says(codes["X1"])
+    await cadre.says("/baocao")
+    first = await cadre.send("Nội dung trả lời", update_id="u-42")
+    again = await cadre.send("Nội dung trả lời", update_id="u-42")
+    assert first is not None and again is None
+    async with database.session() as session:
+        revisions = (await session.execute(select(func.count()).select_from(AnswerRevision))).scalar_one()
+    assert revisions == 1
+
+
+async def test_two_messages_at_the_same_moment_are_both_kept(world) -> None:  # type: ignore[no-untyped-def]
+    database, codes = world
+    # Two processes (two services) receive two messages of one member at once.
+    a, b = Cadre(ReportService(database), "103"), Cadre(ReportService(database), "103")
+    b.update = 50
+    await a.says(codes["X2"])
+    await a.says("/baocao")
+    await asyncio.gather(a.send("Phần thứ nhất."), b.send("Phần thứ hai."))
+    async with database.session() as session:
+        value = (await session.execute(select(Answer.value))).scalar_one()
+    assert "Phần thứ nhất." in value and "Phần thứ hai." in value
+
+
+async def test_invite_code_used_up(world) -> None:  # type: ignore[no-untyped-def]
+    database, codes = world
+    service = ReportService(database)
+    assert "Xã Hai" in await Cadre(service, "201").says(codes["X2"])
+    assert "dùng hết" in await Cadre(service, "202").says(codes["X2"])
+
+
+async def test_language_switch(world) -> None:  # type: ignore[no-untyped-def]
+    database, codes = world
+    cadre = Cadre(ReportService(database), "301")
+    await cadre.says(codes["X1"])
+    assert "English" in await cadre.says("/ngonngu")
+    assert "Section 1/5" in await cadre.says("/baocao")
+    assert "tiếng Việt" in await cadre.says("ngôn ngữ")
