@@ -10,7 +10,6 @@ import typer
 
 from bot.cli.common import fail
 from bot.i18n import t, translate
-from dialogs.events import Msg
 
 outline_app = typer.Typer(help="Dàn ý báo cáo: liệt kê, xem, kiểm tra tệp YAML.", no_args_is_help=True)
 
@@ -63,9 +62,7 @@ def validate(file: Annotated[Path, typer.Argument(help="Tệp YAML của dàn ý
     if errors:
         typer.echo(t("outline.invalid", "vi", count=len(errors), file=str(file)), err=True)
         for error in errors:
-            message = translate(Msg(error.message_id, dict(error.params)), "vi")
-            typer.echo("  " + t("outline.error.at", "vi", line=error.line, column=error.column,
-                                path=error.path, message=message), err=True)
+            typer.echo("  " + translate(error.as_msg(), "vi"), err=True)
         raise typer.Exit(1)
     outline = load_outline_file(file)
     typer.echo(t("outline.valid", "vi", id=outline.id, version=outline.version,
