@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # "/start K7QM-4XPA" (deep link) or the code typed alone, with or without the dash.
 _CODE = re.compile(r"^(?:/start\s+)?([A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4})$")
-_LANGUAGE_WORDS = {"/ngonngu", "ngon ngu", "/language", "language"}
+_LANGUAGE_WORDS = {"ngonngu", "ngon ngu", "language"}
 _CAMPAIGN_CACHE_SECONDS = 10.0
 _MAX_ATTEMPTS = 5
 
@@ -121,7 +121,8 @@ class ReportService:
             return await self._join(session, inbound, text, now)
 
         locale = member.locale if member.locale in LOCALES else "vi"
-        if fold(text).split(" ")[0] in _LANGUAGE_WORDS or fold(text) in _LANGUAGE_WORDS:
+        folded = fold(text)
+        if folded in _LANGUAGE_WORDS or folded.rsplit(" ", 1)[0] in _LANGUAGE_WORDS:
             return await self._switch_language(session, inbound, member, text)
         if _CODE.match(text) and text.startswith("/start"):
             # A deep link opened again by someone already joined: just resume.

@@ -130,6 +130,14 @@ class DialogState:
     # True right after "/sua N" on an answered question: the next message replaces the answer
     # unless the member asks to add to it.
     replacing: bool = False
+    # Choices ticked so far on a multi-choice question, before the member presses "Xong".
+    selected: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # JSON has no tuples: a list read back from the database becomes a tuple again, so a state
+        # equals itself after a round trip.
+        if not isinstance(self.selected, tuple):
+            object.__setattr__(self, "selected", tuple(self.selected))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
