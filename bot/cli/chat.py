@@ -73,11 +73,12 @@ async def _prepare_demo(settings: Settings) -> tuple[str, ...]:
     db = Database.connect(settings.database_url)
     try:
         now = datetime.now(UTC)
-        async with db.session() as session, session.begin():
-            if await unit_by_code(session, "QT") is None:
-                with resources.as_file(resources.files("bot") / "demo" / "units.csv") as path:
-                    rows = read_units_file(path)
-                await import_units(db, rows)
+        async with db.session() as session:
+            built = await unit_by_code(session, "QT") is not None
+        if not built:
+            with resources.as_file(resources.files("bot") / "demo" / "units.csv") as path:
+                rows = read_units_file(path)
+            await import_units(db, rows)
         async with db.session() as session, session.begin():
             if await member_by_identity(session, "console", DEMO_USER) is not None:
                 return ()
