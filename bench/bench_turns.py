@@ -55,7 +55,10 @@ def answer_for(question_type: str) -> str:
 
 def next_message(state: DialogState, outline) -> str:  # type: ignore[no-untyped-def]
     """What a cadre at `state` types next: an answer, or "tiếp" after a narrative part, or /baocao."""
-    if state.question_id is None or state.mode != "answering":
+    if state.question_id is None:
+        # Everything answered: go back and redo an answer, as cadres do before submitting.
+        return f"/sua {random.randint(1, outline.question_count)}"
+    if state.mode != "answering":
         return "/baocao"
     if state.parts > 0:
         return "tiếp"
@@ -121,8 +124,10 @@ async def bench_full(url: str, members: int, turns: int) -> dict[str, float]:
                 outbound = await service.handle(
                     Inbound("bench", user, user, Incoming(text=message), update_id=f"t{counter}")
                 )
-            except Exception:  # noqa: BLE001 - counted and reported
+            except Exception as error:  # noqa: BLE001 - counted and reported
                 errors += 1
+                if errors == 1:
+                    print(f"first error: {error!r}")
                 continue
             latencies.append(time.perf_counter() - started)
             assert outbound is not None
@@ -212,7 +217,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         backends = [("SQLite", sqlite_url)]
-        if asyncio.run(_postgres_ready(args.postgres)):
+        if args.postgres != "none" and asyncio.run(_postgres_ready(args.postgres)):
             backends.append(("PostgreSQL", args.postgres))
         for name, url in backends:
             r = asyncio.run(bench_full(url, args.members, args.turns))

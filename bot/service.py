@@ -25,9 +25,10 @@ from dialogs.events import Context, Incoming, Msg, Reply
 from dialogs.text import clean, fold
 from storage.campaigns import CampaignView, campaigns_for_unit
 from storage.db import Database
+from storage.hot import executor
 from storage.invites import RedeemFailure, redeem_invite
-from storage.members import MemberView, MembershipView, member_by_identity, set_locale
-from storage.turns import TurnConflict, claim_update, load_turn, save_turn
+from storage.members import MembershipView, MemberView, set_locale
+from storage.turns import TurnConflict, claim_update, load_member, load_turn, save_turn
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,9 @@ class ReportService:
     def __init__(self, db: Database, *, clock: Callable[[], datetime] | None = None) -> None:
         self.db = db
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self._campaigns: dict[int, tuple[float, CampaignView | None]] = {}
 
     def _lock(self, channel: str, user_id: str) -> asyncio.Lock:
@@ -111,11 +114,12 @@ class ReportService:
         return outbound
 
     async def _turn(self, session: AsyncSession, inbound: Inbound, now: datetime) -> Outbound | None:
+        conn = await executor(await session.connection())
         if inbound.update_id is not None and not await claim_update(
-            session, inbound.channel, inbound.update_id, now
+            conn, inbound.channel, inbound.update_id, now
         ):
             return None
-        member = await member_by_identity(session, inbound.channel, inbound.user_id)
+        member = await load_member(conn, inbound.channel, inbound.user_id)
         text = clean(inbound.incoming.text)
         if member is None or not member.memberships:
             return await self._join(session, inbound, text, now)
@@ -126,22 +130,30 @@ class ReportService:
             return await self._switch_language(session, inbound, member, text)
         if _CODE.match(text) and text.startswith("/start"):
             # A deep link opened again by someone already joined: just resume.
-            inbound = Inbound(inbound.channel, inbound.user_id, inbound.chat_id,
-                              Incoming(text="/baocao"), inbound.update_id, inbound.display_name)
+            inbound = Inbound(
+                inbound.channel,
+                inbound.user_id,
+                inbound.chat_id,
+                Incoming(text="/baocao"),
+                inbound.update_id,
+                inbound.display_name,
+            )
 
         membership = _reporting_membership(member)
         campaign = await self._campaign_for(session, membership)
         if campaign is None:
-            return Outbound(inbound.chat_id, locale, (_say("service.no_campaign", unit=membership.unit_name),))
+            return Outbound(
+                inbound.chat_id, locale, (_say("service.no_campaign", unit=membership.unit_name),)
+            )
 
         outline = get_outline(campaign.outline_id, campaign.outline_version)
         loaded = await load_turn(
-            session, member.member_id, campaign.id, membership.unit_id, membership.unit_name, now
+            conn, member.member_id, campaign.id, membership.unit_id, membership.unit_name, now
         )
         context = Context(outline=outline, answers=loaded.answers, submission=loaded.submission, now=now)
         turn = engine.step(context, loaded.state, inbound.incoming)
         await save_turn(
-            session,
+            conn,
             member_id=member.member_id,
             campaign_id=campaign.id,
             loaded=loaded,

@@ -136,3 +136,22 @@ async def test_language_switch(world) -> None:  # type: ignore[no-untyped-def]
     assert "English" in await cadre.says("/ngonngu")
     assert "Section 1/5" in await cadre.says("/baocao")
     assert "tiếng Việt" in await cadre.says("ngôn ngữ")
+
+
+async def test_answers_written_on_the_fast_path_read_back_typed(world) -> None:  # type: ignore[no-untyped-def]
+    """The hot path writes with the driver; everything else reads with SQLAlchemy: they must agree."""
+    database, codes = world
+    cadre = Cadre(ReportService(database), "401")
+    await cadre.says(codes["X1"])
+    await cadre.says("/baocao")
+    await cadre.says("Văn bản trả lời")
+    await cadre.says("tiếp")
+    await cadre.says("1.000")  # an integer question
+    async with database.session() as session:
+        rows = {row.question_id: row for row in (await session.execute(select(Answer))).scalars()}
+    values = sorted((type(row.value).__name__, row.value) for row in rows.values())
+    assert ("int", 1000) in values
+    assert ("str", "Văn bản trả lời") in values
+    for row in rows.values():
+        assert row.updated_at.tzinfo is not None
+        assert abs((row.updated_at - datetime.now(UTC)).total_seconds()) < 60
