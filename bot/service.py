@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 _CODE = re.compile(r"^(?:/start\s+)?([A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4})$")
 _LANGUAGE_WORDS = {"ngonngu", "ngon ngu", "language"}
 _CAMPAIGN_CACHE_SECONDS = 10.0
+_CAMPAIGN_CACHE_SIZE = 4096
 _MAX_ATTEMPTS = 5
 
 
@@ -78,7 +80,8 @@ class ReportService:
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
-        self._campaigns: dict[int, tuple[float, CampaignView | None]] = {}
+        # unit id -> (when looked up, campaign); bounded, so memory does not follow the number of units.
+        self._campaigns: OrderedDict[int, tuple[float, CampaignView]] = OrderedDict()
 
     def _lock(self, channel: str, user_id: str) -> asyncio.Lock:
         key = (channel, user_id)
@@ -173,6 +176,9 @@ class ReportService:
         campaign = campaigns[0] if campaigns else None
         if campaign is not None:
             self._campaigns[membership.unit_id] = (time.monotonic(), campaign)
+            self._campaigns.move_to_end(membership.unit_id)
+            if len(self._campaigns) > _CAMPAIGN_CACHE_SIZE:
+                self._campaigns.popitem(last=False)
         return campaign
 
     async def _join(self, session: AsyncSession, inbound: Inbound, text: str, now: datetime) -> Outbound:
