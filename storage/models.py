@@ -23,7 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
@@ -71,8 +71,12 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(255))
     level: Mapped[str] = mapped_column(String(32))  # e.g. "tinh", "huyen", "xa"
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    # Materialised path of ids, "/1/5/23/": a subtree is `path LIKE '/1/5/%'`, one index range scan.
-    path: Mapped[str] = mapped_column(String(1024), index=True)
+    # Materialised path of ids, "/1/5/23/": a subtree is one index range scan (storage.units.in_subtree).
+    # Byte order ("C") on PostgreSQL: under a language collation such as vi_VN or en_US an ordinary
+    # index serves neither `LIKE '/1/5/%'` nor a range, and '/' may even sort as if absent.
+    path: Mapped[str] = mapped_column(
+        String(1024).with_variant(String(1024, collation="C"), "postgresql"), index=True
+    )
     depth: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -224,3 +228,43 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# --- the outbox (appended: shared by every channel) -----------------------------------------------
+from sqlalchemy import LargeBinary, text  # noqa: E402 - kept with the table that needs them
+
+_PENDING = text("status = 'pending'")
+
+
+class OutboxMessage(Base):
+    """A message waiting to be sent, or sent: replies, reminders and files for every channel.
+
+    A process that wants to send a row leases it (`leased_by`, `lease_until`); a lease that runs out
+    (the process died) lets another process take the row over. Rows of one chat go out in id order.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # The head of each chat's queue, and the rows due now: both only over pending rows.
+        Index("ix_outbox_pending_chat", "channel", "chat_id", "id", postgresql_where=_PENDING,
+              sqlite_where=_PENDING),
+        Index("ix_outbox_pending_due", "not_before", postgresql_where=_PENDING, sqlite_where=_PENDING),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # text | document
+    body: Mapped[str] = mapped_column(Text, default="")  # the text, or a document's caption
+    buttons: Mapped[Any] = mapped_column(JSON, nullable=True)  # [[[label, action], ...], ...]
+    filename: Mapped[str | None] = mapped_column(String(255))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    leased_by: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    external_id: Mapped[str | None] = mapped_column(String(64))  # the platform's message id
+    error: Mapped[str | None] = mapped_column(String(255))  # why the last try failed; never the text
