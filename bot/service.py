@@ -11,7 +11,6 @@ import logging
 import re
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,12 +23,13 @@ from dialogs import engine
 from dialogs.builtin import get_outline
 from dialogs.events import Context, Incoming, Msg, Reply
 from dialogs.text import clean, fold
-from storage.campaigns import CampaignView, campaigns_for_unit
+from storage.campaigns import CampaignSummary, all_campaigns
 from storage.db import Database
 from storage.hot import executor
 from storage.invites import RedeemFailure, redeem_invite
 from storage.members import MembershipView, MemberView, set_locale
 from storage.turns import TurnConflict, claim_update, load_member, load_turn, save_turn
+from storage.units import ancestor_ids
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 _CODE = re.compile(r"^(?:/start\s+)?([A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4})$")
 _LANGUAGE_WORDS = {"ngonngu", "ngon ngu", "language"}
 _CAMPAIGN_CACHE_SECONDS = 10.0
-_CAMPAIGN_CACHE_SIZE = 4096
 _MAX_ATTEMPTS = 5
 
 
@@ -80,8 +79,7 @@ class ReportService:
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
-        # unit id -> (when looked up, campaign); bounded, so memory does not follow the number of units.
-        self._campaigns: OrderedDict[int, tuple[float, CampaignView]] = OrderedDict()
+        self._campaigns: tuple[float, list[CampaignSummary]] | None = None
 
     def _lock(self, channel: str, user_id: str) -> asyncio.Lock:
         key = (channel, user_id)
@@ -166,20 +164,16 @@ class ReportService:
         )
         return Outbound(inbound.chat_id, locale, turn.replies)
 
-    async def _campaign_for(self, session: AsyncSession, membership: MembershipView) -> CampaignView | None:
+    async def _campaign_for(
+        self, session: AsyncSession, membership: MembershipView
+    ) -> CampaignSummary | None:
+        """The newest campaign rooted at the member's unit or an ancestor of it."""
         # Campaigns change a few times a year; looking them up on every message would cost a query
-        # per turn, so remember them briefly.
-        cached = self._campaigns.get(membership.unit_id)
-        if cached is not None and time.monotonic() - cached[0] < _CAMPAIGN_CACHE_SECONDS:
-            return cached[1]
-        campaigns = await campaigns_for_unit(session, membership.unit_id)
-        campaign = campaigns[0] if campaigns else None
-        if campaign is not None:
-            self._campaigns[membership.unit_id] = (time.monotonic(), campaign)
-            self._campaigns.move_to_end(membership.unit_id)
-            if len(self._campaigns) > _CAMPAIGN_CACHE_SIZE:
-                self._campaigns.popitem(last=False)
-        return campaign
+        # per turn, so the whole (short) list is kept for a few seconds and matched in memory.
+        if self._campaigns is None or time.monotonic() - self._campaigns[0] > _CAMPAIGN_CACHE_SECONDS:
+            self._campaigns = (time.monotonic(), await all_campaigns(session))
+        ancestors = set(ancestor_ids(membership.path))
+        return next((c for c in self._campaigns[1] if c.root_unit_id in ancestors), None)
 
     async def _join(self, session: AsyncSession, inbound: Inbound, text: str, now: datetime) -> Outbound:
         match = _CODE.match(text)

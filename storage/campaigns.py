@@ -118,3 +118,24 @@ async def campaigns_for_unit(session: AsyncSession, unit_id: int) -> list[Campai
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    """A campaign without per-unit detail: enough to route a message to its report."""
+
+    id: int
+    outline_id: str
+    outline_version: int
+    title: str
+    root_unit_id: int
+
+
+async def all_campaigns(session: AsyncSession) -> list[CampaignSummary]:
+    """Every campaign, newest first (there are a handful a year; callers cache this list)."""
+    rows = await session.execute(
+        select(
+            Campaign.id, Campaign.outline_id, Campaign.outline_version, Campaign.title, Campaign.root_unit_id
+        ).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    )
+    return [CampaignSummary(*row) for row in rows]
