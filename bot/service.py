@@ -27,8 +27,8 @@ from storage.campaigns import CampaignSummary, all_campaigns
 from storage.db import Database
 from storage.hot import executor
 from storage.invites import RedeemFailure, redeem_invite
-from storage.members import MembershipView, MemberView, set_locale
-from storage.turns import TurnConflict, claim_update, load_member, load_turn, save_turn
+from storage.members import MembershipView, MemberView, load_member, set_locale
+from storage.turns import TurnConflict, claim_update, load_turn, save_turn
 from storage.units import ancestor_ids
 
 log = logging.getLogger(__name__)

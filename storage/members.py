@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Identity, Member, Membership, Unit, utcnow
+from storage.hot import Executor, Sql, executor
+from storage.models import Identity, Member, utcnow
 
 
 @dataclass(frozen=True)
@@ -33,39 +34,33 @@ class MemberView:
     memberships: tuple[MembershipView, ...]
 
 
-async def member_by_identity(session: AsyncSession, channel: str, external_id: str) -> MemberView | None:
-    """The member behind a channel account, or None if that account never joined."""
-    # One round trip: this runs on every incoming message.
-    rows = (
-        await session.execute(
-            select(
-                Member.id,
-                Member.display_name,
-                Member.locale,
-                Unit.id.label("unit_id"),
-                Unit.code,
-                Unit.name,
-                Unit.level,
-                Unit.path,
-                Membership.role,
-            )
-            .select_from(Identity)
-            .join(Member, Member.id == Identity.member_id)
-            .outerjoin(Membership, Membership.member_id == Member.id)
-            .outerjoin(Unit, Unit.id == Membership.unit_id)
-            .where(Identity.channel == channel, Identity.external_id == external_id)
-            .order_by(Unit.depth, Unit.path)
-        )
-    ).all()
+_MEMBER = Sql(
+    "SELECT m.id, m.display_name, m.locale, u.id, u.code, u.name, u.level, u.path, ms.role "
+    "FROM identities i JOIN members m ON m.id = i.member_id "
+    "LEFT OUTER JOIN memberships ms ON ms.member_id = m.id "
+    "LEFT OUTER JOIN units u ON u.id = ms.unit_id "
+    "WHERE i.channel = :channel AND i.external_id = :external_id "
+    "ORDER BY u.depth, u.path"
+)
+
+
+async def load_member(db: Executor, channel: str, external_id: str) -> MemberView | None:
+    """The member behind a channel account with every membership, highest unit first; one round trip."""
+    rows = await db.fetch(_MEMBER, {"channel": channel, "external_id": external_id})
     if not rows:
         return None
-    first = rows[0]
+    member_id, display_name, locale = rows[0][:3]
     memberships = tuple(
-        MembershipView(row.unit_id, row.code, row.name, row.level, row.role, row.path)
-        for row in rows
-        if row.unit_id is not None
+        MembershipView(unit_id, code, name, level, role, path)
+        for _, _, _, unit_id, code, name, level, path, role in rows
+        if unit_id is not None
     )
-    return MemberView(first.id, first.display_name, first.locale, memberships)
+    return MemberView(member_id, display_name, locale, memberships)
+
+
+async def member_by_identity(session: AsyncSession, channel: str, external_id: str) -> MemberView | None:
+    """The member behind a channel account, or None if that account never joined."""
+    return await load_member(await executor(await session.connection()), channel, external_id)
 
 
 async def set_locale(session: AsyncSession, member_id: int, locale: str) -> None:

@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import Answer, Attachment, DialogState, Effect, Reopen, SaveAnswer, SubmissionView, Submit
 from storage.hot import Executor, Sql
-from storage.members import MembershipView, MemberView
 from storage.models import AnswerRevision, DialogStateRow
 
 
@@ -43,15 +42,6 @@ _CLAIM = Sql(
     "INSERT INTO processed_updates (channel, update_id, processed_at) VALUES (:channel, :update_id, :now) "
     "ON CONFLICT DO NOTHING",
     time_in=frozenset({"now"}),
-)
-
-_MEMBER = Sql(
-    "SELECT m.id, m.display_name, m.locale, u.id, u.code, u.name, u.level, u.path, ms.role "
-    "FROM identities i JOIN members m ON m.id = i.member_id "
-    "LEFT OUTER JOIN memberships ms ON ms.member_id = m.id "
-    "LEFT OUTER JOIN units u ON u.id = ms.unit_id "
-    "WHERE i.channel = :channel AND i.external_id = :external_id "
-    "ORDER BY u.depth, u.path"
 )
 
 # Submission, this member's dialog state and every answer in one round trip (a row per answer).
@@ -129,20 +119,6 @@ def _attachments_to_json(attachments: Iterable[Attachment]) -> list[dict[str, An
 async def claim_update(db: Executor, channel: str, update_id: str, now: datetime) -> bool:
     """Record an incoming update; False if it was already applied (or is being applied elsewhere)."""
     return bool(await db.run(_CLAIM, {"channel": channel, "update_id": update_id, "now": now}))
-
-
-async def load_member(db: Executor, channel: str, external_id: str) -> MemberView | None:
-    """The member behind a channel account with every membership, highest unit first; one round trip."""
-    rows = await db.fetch(_MEMBER, {"channel": channel, "external_id": external_id})
-    if not rows:
-        return None
-    member_id, display_name, locale = rows[0][:3]
-    memberships = tuple(
-        MembershipView(unit_id, code, name, level, role, path)
-        for _, _, _, unit_id, code, name, level, path, role in rows
-        if unit_id is not None
-    )
-    return MemberView(member_id, display_name, locale, memberships)
 
 
 async def load_turn(

@@ -39,7 +39,8 @@ async def test_a_member_is_found_with_every_membership_highest_unit_first(db: Da
     async with db.session() as session:
         member = await member_by_identity(session, "zalo_bot", "z-42")
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1, "runs on every message: one round trip"
+    # On SQLite the hot path talks to the driver directly (storage/hot.py), past SQLAlchemy's events.
+    assert len(selects) == (0 if db.is_sqlite else 1), "runs on every message: one round trip"
     assert member is not None
     assert (member.display_name, member.locale) == ("Anh Minh", "vi")
     h, x = member.memberships
