@@ -92,12 +92,19 @@ async def prepare(url: str, members: int) -> tuple[Database, list[str]]:
     await upgrade(url)
     db = Database.connect(url, pool_size=20)
     rows = [UnitRow(line=2, code="T", name="Tỉnh", level="tinh", parent_code=None)]
-    rows += [UnitRow(line=3 + i, code=f"X{i}", name=f"Xã {i}", level="xa", parent_code="T") for i in range(members)]
+    rows += [
+        UnitRow(line=3 + i, code=f"X{i}", name=f"Xã {i}", level="xa", parent_code="T") for i in range(members)
+    ]
     await import_units(db, rows)
     now = datetime.now(UTC)
     async with db.session() as session, session.begin():
-        await create_campaign(session, OUTLINE, 1, "Tổng kết", "T", {"xa": date(2030, 6, 30), "tinh": date(2030, 8, 31)})
-        codes = [await create_invite(session, f"X{i}", "reporter", uses=1, days=30, now=now) for i in range(members)]
+        await create_campaign(
+            session, OUTLINE, 1, "Tổng kết", "T", {"xa": date(2030, 6, 30), "tinh": date(2030, 8, 31)}
+        )
+        codes = [
+            await create_invite(session, f"X{i}", "reporter", uses=1, days=30, now=now)
+            for i in range(members)
+        ]
     service = ReportService(db)
     for i, code in enumerate(codes):
         await service.handle(Inbound("bench", f"m{i}", f"m{i}", Incoming(text=code), update_id=f"join-{i}"))
@@ -171,22 +178,69 @@ async def seed_dialogs(db: Database, count: int, start: int) -> None:
         state = DialogState(mode="answering", question_id="q1_3").to_json()
         for base in range(start, start + count, 5000):
             ids = range(base, min(base + 5000, start + count))
-            await session.execute(insert(Unit), [
-                {"id": 10_000_000 + i, "code": f"H{i}", "name": f"Xã {i}", "level": "xa",
-                 "parent_id": root, "path": f"/{root}/{10_000_000 + i}/", "depth": 1} for i in ids])
-            await session.execute(insert(Member), [
-                {"id": 10_000_000 + i, "display_name": "", "locale": "vi", "created_at": now} for i in ids])
-            await session.execute(insert(Membership), [
-                {"member_id": 10_000_000 + i, "unit_id": 10_000_000 + i, "role": "reporter", "created_at": now}
-                for i in ids])
-            await session.execute(insert(Identity), [
-                {"member_id": 10_000_000 + i, "channel": "bench", "external_id": f"h{i}"} for i in ids])
-            await session.execute(insert(Submission), [
-                {"id": 10_000_000 + i, "campaign_id": campaign_id, "unit_id": 10_000_000 + i, "status": "draft",
-                 "version": 1, "answered_count": 2, "last_activity_at": now} for i in ids])
-            await session.execute(insert(DialogStateRow), [
-                {"member_id": 10_000_000 + i, "campaign_id": campaign_id, "state": state, "revision": 1,
-                 "updated_at": now} for i in ids])
+            await session.execute(
+                insert(Unit),
+                [
+                    {
+                        "id": 10_000_000 + i,
+                        "code": f"H{i}",
+                        "name": f"Xã {i}",
+                        "level": "xa",
+                        "parent_id": root,
+                        "path": f"/{root}/{10_000_000 + i}/",
+                        "depth": 1,
+                    }
+                    for i in ids
+                ],
+            )
+            await session.execute(
+                insert(Member),
+                [{"id": 10_000_000 + i, "display_name": "", "locale": "vi", "created_at": now} for i in ids],
+            )
+            await session.execute(
+                insert(Membership),
+                [
+                    {
+                        "member_id": 10_000_000 + i,
+                        "unit_id": 10_000_000 + i,
+                        "role": "reporter",
+                        "created_at": now,
+                    }
+                    for i in ids
+                ],
+            )
+            await session.execute(
+                insert(Identity),
+                [{"member_id": 10_000_000 + i, "channel": "bench", "external_id": f"h{i}"} for i in ids],
+            )
+            await session.execute(
+                insert(Submission),
+                [
+                    {
+                        "id": 10_000_000 + i,
+                        "campaign_id": campaign_id,
+                        "unit_id": 10_000_000 + i,
+                        "status": "draft",
+                        "version": 1,
+                        "answered_count": 2,
+                        "last_activity_at": now,
+                    }
+                    for i in ids
+                ],
+            )
+            await session.execute(
+                insert(DialogStateRow),
+                [
+                    {
+                        "member_id": 10_000_000 + i,
+                        "campaign_id": campaign_id,
+                        "state": state,
+                        "revision": 1,
+                        "updated_at": now,
+                    }
+                    for i in ids
+                ],
+            )
 
 
 async def bench_memory(url: str, sizes: list[int], turns: int) -> list[tuple[int, float]]:
@@ -200,7 +254,9 @@ async def bench_memory(url: str, sizes: list[int], turns: int) -> list[tuple[int
         # Half-finished dialogs are touched at random; process memory must not follow their number.
         for n in range(turns):
             user = f"h{random.randrange(size)}"
-            await service.handle(Inbound("bench", user, user, Incoming(text=NARRATIVE), update_id=f"mem{size}-{n}"))
+            await service.handle(
+                Inbound("bench", user, user, Incoming(text=NARRATIVE), update_id=f"mem{size}-{n}")
+            )
         gc.collect()
         results.append((size, rss_mib()))
     await db.dispose()
@@ -212,14 +268,18 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=10_000, help="full turns per backend")
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--engine-turns", type=int, default=100_000)
-    parser.add_argument("--postgres", default=os.environ.get("BAOCAO_BENCH_POSTGRES",
-                                                              "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BAOCAO_BENCH_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"),
+    )
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
 
     alone, with_json = bench_engine(args.engine_turns)
-    print(f"engine alone: {alone:,.0f} turns/s; with the state's JSON round trip: {with_json:,.0f} turns/s "
-          f"({args.engine_turns:,} turns of a cadre answering ct30-20nam)")
+    print(
+        f"engine alone: {alone:,.0f} turns/s; with the state's JSON round trip: {with_json:,.0f} turns/s "
+        f"({args.engine_turns:,} turns of a cadre answering ct30-20nam)"
+    )
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         backends = [("SQLite", sqlite_url)]
@@ -227,9 +287,12 @@ def main() -> None:
             backends.append(("PostgreSQL", args.postgres))
         for name, url in backends:
             r = asyncio.run(bench_full(url, args.members, args.turns))
-            print(f"full turns on {name}, {args.members} members at once: {r['turns_per_s_wall']:,.0f} turns/s, "
-                  f"p50 {r['turn_p50_ms']:.1f} ms, p99 {r['turn_p99_ms']:.1f} ms, "
-                  f"errors {r['errors']}, lost {r['lost']} ({r['turns']:,} turns)")
+            print(
+                f"full turns on {name}, {args.members} members at once: "
+                f"{r['turns_per_s_wall']:,.0f} turns/s, "
+                f"p50 {r['turn_p50_ms']:.1f} ms, p99 {r['turn_p99_ms']:.1f} ms, "
+                f"errors {r['errors']}, lost {r['lost']} ({r['turns']:,} turns)"
+            )
         if not args.skip_memory:
             mem_url = f"sqlite+aiosqlite:///{Path(folder) / 'memory.db'}"
             for size, rss in asyncio.run(bench_memory(mem_url, [1_000, 10_000, 100_000], 2_000)):

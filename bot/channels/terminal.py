@@ -32,8 +32,9 @@ class TerminalChannel:
 
     async def send(self, chat_id: str, message: RenderedMessage) -> None:
         if self.interactive:
-            self.console.print(Panel(Text(message.text), title="Báo cáo bot", title_align="left",
-                                     border_style="green"))
+            self.console.print(
+                Panel(Text(message.text), title="Báo cáo bot", title_align="left", border_style="green")
+            )
         else:
             self.out.write(message.text + "\n\n")
             self.out.flush()
@@ -44,8 +45,13 @@ async def _read_line(stream: TextIO) -> str | None:
     return None if line == "" else line.rstrip("\n")
 
 
-async def run_chat(service: ReportService, user_id: str, stdin: TextIO = sys.stdin,
-                   stdout: TextIO = sys.stdout, first_messages: tuple[str, ...] = ()) -> None:
+async def run_chat(
+    service: ReportService,
+    user_id: str,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    first_messages: tuple[str, ...] = (),
+) -> None:
     """Chat as console user `user_id` until end of input (Ctrl-D) or Ctrl-C."""
     interactive = stdin.isatty() and stdout.isatty()
     channel = TerminalChannel(stdout, interactive)

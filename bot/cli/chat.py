@@ -45,7 +45,9 @@ def demo(
     database: Annotated[
         Path, typer.Option("--database", help="Tệp SQLite của bản trình diễn (giữ lại giữa các lần chạy).")
     ] = Path("baocao-demo.db"),
-    fresh: Annotated[bool, typer.Option("--fresh", help="Xoá dữ liệu trình diễn cũ và làm lại từ đầu.")] = False,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Xoá dữ liệu trình diễn cũ và làm lại từ đầu.")
+    ] = False,
 ) -> None:
     """Bản trình diễn: tỉnh mẫu theo Kế hoạch 88-KH/TU, trò chuyện như cán bộ Xã Hải Ba trên SQLite."""
     setup_logging()
@@ -87,13 +89,18 @@ async def _prepare_demo(settings: Settings) -> tuple[str, ...]:
             # province), counted from today so the demo is never overdue.
             today = date.today()
             await create_campaign(
-                session, outline.id, outline.version, outline.title.get("vi"), "QT",
-                {"xa": today + timedelta(days=30), "huyen": today + timedelta(days=60),
-                 "tinh": today + timedelta(days=90)},
+                session,
+                outline.id,
+                outline.version,
+                outline.title.get("vi"),
+                "QT",
+                {
+                    "xa": today + timedelta(days=30),
+                    "huyen": today + timedelta(days=60),
+                    "tinh": today + timedelta(days=90),
+                },
             )
             code = await create_invite(session, DEMO_UNIT, "reporter", uses=1, days=30, now=now)
         return (code,)
     finally:
         await db.dispose()
-
-

@@ -44,5 +44,3 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
         log.exception("command failed")
         typer.echo(t("cli.error.unexpected", "vi", error=type(error).__name__), err=True)
         raise typer.Exit(1) from None
-
-

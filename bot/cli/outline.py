@@ -24,8 +24,16 @@ def list_outlines() -> None:
     from dialogs.builtin import builtin_outlines
 
     for outline in builtin_outlines().values():
-        typer.echo(t("outline.list_row", "vi", id=outline.id, version=outline.version,
-                     questions=outline.question_count, title=outline.title.get("vi")))
+        typer.echo(
+            t(
+                "outline.list_row",
+                "vi",
+                id=outline.id,
+                version=outline.version,
+                questions=outline.question_count,
+                title=outline.title.get("vi"),
+            )
+        )
 
 
 @outline_app.command("show")
@@ -46,11 +54,13 @@ def show(
         typer.echo(json.dumps(outline_to_dict(outline), ensure_ascii=False, indent=2))
         return
     typer.echo(f"{outline.title.get('vi')} ({outline.id} v{outline.version})")
-    for number, section in enumerate(outline.sections, 1):
+    for section in outline.sections:
         typer.echo(f"\n{section.title.get('vi')}")
         for question in section.questions:
             if question.is_answerable:
-                typer.echo(f"  {outline.number(question.id):>3}. [{question.type}] {question.label.get('vi')}")
+                typer.echo(
+                    f"  {outline.number(question.id):>3}. [{question.type}] {question.label.get('vi')}"
+                )
 
 
 @outline_app.command("validate")
@@ -65,5 +75,13 @@ def validate(file: Annotated[Path, typer.Argument(help="Tệp YAML của dàn ý
             typer.echo("  " + translate(error.as_msg(), "vi"), err=True)
         raise typer.Exit(1)
     outline = load_outline_file(file)
-    typer.echo(t("outline.valid", "vi", id=outline.id, version=outline.version,
-                 sections=len(outline.sections), questions=outline.question_count))
+    typer.echo(
+        t(
+            "outline.valid",
+            "vi",
+            id=outline.id,
+            version=outline.version,
+            sections=len(outline.sections),
+            questions=outline.question_count,
+        )
+    )

@@ -36,7 +36,9 @@ class Cadre:
         self.service, self.user_id, self.channel = service, user_id, channel
         self.update = 0
 
-    async def send(self, text: str = "", action: str | None = None, update_id: str | None = None) -> Outbound | None:
+    async def send(
+        self, text: str = "", action: str | None = None, update_id: str | None = None
+    ) -> Outbound | None:
         self.update += 1
         inbound = Inbound(
             channel=self.channel,
@@ -56,8 +58,14 @@ async def world(database):  # type: ignore[no-untyped-def]
     await import_units(database, UNITS)
     now = datetime.now(UTC)
     async with database.session() as session, session.begin():
-        await create_campaign(session, "ct30-20nam", 1, "Tổng kết 20 năm Chỉ thị 30", "T",
-                              {"xa": date(2030, 6, 30), "huyen": date(2030, 7, 30), "tinh": date(2030, 8, 31)})
+        await create_campaign(
+            session,
+            "ct30-20nam",
+            1,
+            "Tổng kết 20 năm Chỉ thị 30",
+            "T",
+            {"xa": date(2030, 6, 30), "huyen": date(2030, 7, 30), "tinh": date(2030, 8, 31)},
+        )
         codes = {
             "X1": await create_invite(session, "X1", "reporter", uses=2, days=30, now=now),
             "X2": await create_invite(session, "X2", "reporter", uses=1, days=30, now=now),

@@ -38,10 +38,10 @@ def test_show_unknown_outline_is_one_clear_line() -> None:
 
 
 def test_validate_a_good_file(tmp_path: Path) -> None:
+    import yaml
+
     from dialogs.builtin import get_outline
     from dialogs.loader import outline_to_dict
-
-    import yaml
 
     path = tmp_path / "ok.yaml"
     path.write_text(yaml.safe_dump(outline_to_dict(get_outline("ct30-20nam")), allow_unicode=True), "utf-8")
