@@ -55,6 +55,7 @@ ANSWER_LIMIT = 50_000  # UTF-16 units in a whole narrative answer
 PREVIEW_CHARS = 300  # of a long narrative answer, shown with its question; the review shows all
 ACTION_BYTES = 64  # Telegram's callback data limit
 COMMAND_CHARS = 40  # a message longer than this is never a command word
+MISSING_SHOWN = 5  # unanswered required questions listed when submitting is refused
 
 _TEXT, _INTEGER, _DECIMAL = QuestionType.TEXT, QuestionType.INTEGER, QuestionType.DECIMAL
 _CHOICE, _MULTI, _YESNO = QuestionType.CHOICE, QuestionType.MULTI, QuestionType.YESNO
@@ -75,6 +76,7 @@ class Command(StrEnum):
     PAUSE = "huy"
     HELP = "trogiup"
     APPEND = "bosung"
+    VIEW = "xem"
 
 
 _SLASH_NAMES: Mapping[str, Command] = {
@@ -88,27 +90,37 @@ _SLASH_NAMES: Mapping[str, Command] = {
     "vietthem": Command.APPEND,
     "tamdung": Command.PAUSE,
     "dung": Command.PAUSE,
+    "xemcau": Command.VIEW,
 }
 
 # Written with diacritics; a message matches one exactly, or folded (typed without diacritics).
 # A folded match that is another word with its diacritics ("đúng", right, is not "dừng", stop) is
 # not taken: see _AMBIGUOUS_FOLDS.
 _COMMAND_WORDS: Mapping[Command, tuple[str, ...]] = {
-    Command.START: ("báo cáo", "bắt đầu", "tiếp tục", "làm tiếp", "làm báo cáo"),
-    Command.REVIEW: ("xem lại", "xem lại báo cáo"),
-    Command.BACK: ("quay lại", "trở lại", "câu trước"),
-    Command.SKIP: ("bỏ qua",),
-    Command.NEXT: ("tiếp", "tiếp theo", "xong", "câu tiếp", "câu tiếp theo", "next"),
-    Command.SUBMIT: ("nộp", "nộp báo cáo"),
-    Command.PAUSE: ("hủy", "huỷ", "tạm dừng", "dừng", "dừng lại"),
+    # The English words are for members who switched the bot to English.
+    Command.START: ("báo cáo", "bắt đầu", "tiếp tục", "làm tiếp", "làm báo cáo", "continue", "resume"),
+    Command.REVIEW: ("xem lại", "xem lại báo cáo", "review"),
+    Command.BACK: ("quay lại", "trở lại", "câu trước", "back"),
+    Command.SKIP: ("bỏ qua", "skip"),
+    Command.NEXT: ("tiếp", "tiếp theo", "xong", "câu tiếp", "câu tiếp theo", "next", "done"),
+    Command.SUBMIT: ("nộp", "nộp báo cáo", "submit"),
+    Command.PAUSE: ("hủy", "huỷ", "tạm dừng", "dừng", "dừng lại", "pause"),
     Command.HELP: ("trợ giúp", "help", "hướng dẫn"),
-    Command.APPEND: ("bổ sung", "viết thêm"),
+    Command.APPEND: ("bổ sung", "viết thêm", "add more"),
+    Command.VIEW: ("xem câu này", "xem câu"),
 }
 _EXACT_WORDS = {tx.clean(w): c for c, words in _COMMAND_WORDS.items() for w in words}
 _FOLDED_WORDS = {tx.fold(w): c for c, words in _COMMAND_WORDS.items() for w in words}
-_EDIT_WORDS = re.compile(r"(?:sua|cau|sua cau) ?(\d{1,4})")
-_SLASH = re.compile(r"/(\w+)(?:@\w+)?(?:\s+(.*))?", re.DOTALL)
-_SLASH_NUMBER = re.compile(r"([^\W\d_]+)(\d+)")
+# "sửa 7", "câu 7", "sửa câu 1.2" (the outline's own numbering, as printed in the question), "edit 7".
+_NUMBERED_WORDS = re.compile(r"(sua cau|sua|cau|edit|xem cau|xem|view) ?(\d{1,4}(?:\.\d{1,3})*)")
+_NUMBERED_COMMANDS: Mapping[str, Command] = {
+    "sua cau": Command.EDIT, "sua": Command.EDIT, "cau": Command.EDIT, "edit": Command.EDIT,
+    "xem cau": Command.VIEW, "xem": Command.VIEW, "view": Command.VIEW,
+}
+_SLASH = re.compile(r"/(\w+(?:\.\d+)*)(?:@\w+)?(?:\s+(.*))?", re.DOTALL)
+_SLASH_NUMBER = re.compile(r"([^\W\d_]+)(\d+(?:\.\d+)*)")
+# A question label that starts with the outline's own number: "1.2. Việc ban hành văn bản…".
+_LABEL_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})+)\.?\s")
 
 _YES = frozenset({"co", "dong y", "yes", "y", "ok", "oke", "u", "co nop", "xac nhan", "phai"})
 _NO = frozenset({"khong", "k", "ko", "no", "n", "chua", "chua nop", "khong nop"})
@@ -148,9 +160,9 @@ def _recognise(text: str) -> tuple[Command, str] | str | None:
     command = _FOLDED_WORDS.get(folded)
     if command is not None and not (_has_marks(words) and folded in _AMBIGUOUS_FOLDS):
         return command, ""
-    if folded[:3] in ("sua", "cau") and (edit := _EDIT_WORDS.fullmatch(folded)):
-        return Command.EDIT, edit[1]
-    if folded == "sua":
+    if folded[:1] in ("s", "c", "e", "x", "v") and (numbered := _NUMBERED_WORDS.fullmatch(folded)):
+        return _NUMBERED_COMMANDS[numbered[1]], numbered[2]
+    if folded in ("sua", "edit"):
         return Command.EDIT, ""
     return None
 
@@ -210,6 +222,12 @@ class _Plan:
         self.by_key = {item.key: item for item in items}
         self.answerable = tuple(item for item in items if item.type is not _NOTE)
         self.by_number = {item.number: item for item in self.answerable}
+        # "sửa 1.2": the outline's own numbering, as the cadre reads it at the start of a label.
+        self.by_label_number: dict[str, _Item] = {}
+        for item in self.answerable:
+            for label in item.question.label.texts.values():
+                if found := _LABEL_NUMBER.match(label):
+                    self.by_label_number.setdefault(found[1], item)
         self.total = len(self.answerable)
         self.sections = len(outline.sections)
         # Skip logic, in outline order: (question id, test on the answers so far).
@@ -388,6 +406,11 @@ class _Step:
     def answered_count(self) -> int:
         return sum(1 for item in self.askable() if _is_done(item, self.answer(item)))
 
+    def applicable_count(self) -> int:
+        """Questions that apply to this unit, given its answers (used once the report is complete:
+        before that, a question may be hidden only because the one it depends on is unanswered)."""
+        return sum(1 for _ in self.askable())
+
     def needs_reopen(self) -> bool:
         return self.submission.status == "submitted"
 
@@ -434,7 +457,8 @@ class _Step:
             if full or len(text) <= PREVIEW_CHARS:
                 return Msg("engine.value.text", {"text": text})
             start = text[:PREVIEW_CHARS].rsplit(" ", 1)[0]
-            return Msg("engine.value.text_preview", {"start": start, "length": len(text)})
+            return Msg("engine.value.text_preview",
+                       {"start": start, "length": len(text), "number": item.number})
         if item.type in (_INTEGER, _DECIMAL) and isinstance(value, int | float):
             number = _number_param(value) if item.type is _DECIMAL else value
             if question.unit is not None:
@@ -499,11 +523,15 @@ class _Step:
         if entering and not brief:
             self.say("engine.section.title", number=item.section + 1,
                      title=plan.outline.sections[item.section].title)
-        self.say("engine.question.header", section=item.section + 1, sections=plan.sections,
-                 number=item.number, total=plan.total)
-        self.say("engine.question.label", label=question.label)
+        # Position, question and "optional" in one paragraph: fewer blank lines on a phone screen.
+        heading = [
+            Msg("engine.question.header", {"section": item.section + 1, "sections": plan.sections,
+                                           "number": item.number, "total": plan.total}),
+            Msg("engine.question.label", {"label": question.label}),
+        ]
         if not question.required:
-            self.say("engine.question.optional")
+            heading.append(Msg("engine.question.optional"))
+        self.say("engine.lines", lines=tuple(heading))
         if question.hint is not None and not brief:
             self.say("engine.question.hint", hint=question.hint)
         answer = self.answer(item)
@@ -521,10 +549,14 @@ class _Step:
             replacing = has_text and not append
             self.say("engine.prompt.text_replace" if replacing else
                      "engine.prompt.text_append" if has_text else "engine.prompt.text")
+        elif item.question.is_numeric:
+            # Asked again after a wrong number, the error said what a number looks like: only the
+            # unit and range are repeated.
+            lines = (() if brief else (Msg(_PROMPTS[item.type]),)) + self.limits(question)
+            if lines:
+                self.say("engine.lines", lines=lines)
         else:
             self.say(_PROMPTS[item.type])
-            if item.question.is_numeric:
-                self.limits(question)
         if self.needs_reopen() and not brief:
             version = self.submission.submitted_version or self.submission.version
             self.say("engine.revise.notice", submitted=version, version=version + 1)
@@ -541,16 +573,19 @@ class _Step:
             replacing=replacing, selected=selected,
         )
 
-    def limits(self, question: Question) -> None:
+    @staticmethod
+    def limits(question: Question) -> tuple[Msg, ...]:
         low, high = question.min, question.max
+        lines: list[Msg] = []
         if question.unit is not None:
-            self.say("engine.prompt.unit", unit=question.unit)
+            lines.append(Msg("engine.prompt.unit", {"unit": question.unit}))
         if low is not None and high is not None:
-            self.say("engine.number.range", min=_number_param(low), max=_number_param(high))
+            lines.append(Msg("engine.number.range", {"min": _number_param(low), "max": _number_param(high)}))
         elif low is not None:
-            self.say("engine.number.at_least", min=_number_param(low))
+            lines.append(Msg("engine.number.at_least", {"min": _number_param(low)}))
         elif high is not None:
-            self.say("engine.number.at_most", max=_number_param(high))
+            lines.append(Msg("engine.number.at_most", {"max": _number_param(high)}))
+        return tuple(lines)
 
     def question_buttons(
         self, item: _Item, answered: bool, replacing: bool, selected: Sequence[str]
@@ -566,7 +601,7 @@ class _Step:
         if item.type is _TEXT and replacing:
             rows.append((_button("engine.button.append", f"a:{key}", "bổ sung"),))
         if item.type is _TEXT and answered and self.long_text(item):
-            rows.append((_button("engine.button.view", f"v:{key}", "xem lại"),))
+            rows.append((_button("engine.button.view", f"v:{key}", f"xem câu {item.number}"),))
         navigation: list[Button] = []
         if next(self.askable(before=item.pos), None) is not None:
             navigation.append(_button("engine.button.back", f"b:{key}", "quay lại"))
@@ -583,9 +618,16 @@ class _Step:
         return answer is not None and isinstance(answer.value, str) and len(answer.value) > PREVIEW_CHARS
 
     def reminder(self) -> None:
+        """Where the cadre is and what the next message will do."""
         item = self.current()
-        if item is not None and self.state.mode == "answering":
+        if item is None or self.state.mode != "answering":
+            return
+        if item.type is _TEXT and self.state.parts > 0 and not self.state.replacing:
+            self.say("engine.reminder.writing", number=item.number)
+            self.buttons = ((_button("engine.button.next", f"n:{item.key}", "tiếp"),),)
+        else:
             self.say("engine.reminder.current", number=item.number)
+            self.buttons = ((BUTTON_RESUME,),)
 
     # -- moving on -----------------------------------------------------------------------------------
 
@@ -609,14 +651,21 @@ class _Step:
         if self.needs_reopen():
             self.already_submitted()
             return
-        self.say("engine.complete.ready", answered=self.answered_count(), total=self.plan.total)
+        if self.submission.submitted_version is not None:  # a correction: no fanfare, say how to finish
+            self.say("engine.complete.ready_again", version=self.submission.version)
+        else:
+            self.say("engine.complete.ready", answered=self.answered_count(), total=self.applicable_count())
         self.buttons = ((BUTTON_REVIEW, BUTTON_SUBMIT),)
 
     def missing_list(self, missing: Sequence[_Item]) -> None:
-        self.say("engine.missing.items", items=tuple(
+        # A phone screen holds a few; the review lists them all.
+        items = tuple(
             Msg("engine.missing.item", {"number": item.number, "label": item.question.label})
-            for item in missing
-        ))
+            for item in missing[:MISSING_SHOWN]
+        )
+        if len(missing) > MISSING_SHOWN:
+            items += (Msg("engine.missing.more", {"count": len(missing) - MISSING_SHOWN}),)
+        self.say("engine.missing.items", items=items)
         first = missing[0]
         self.buttons = (
             (_button("engine.button.answer", f"e:{first.key}", f"sửa {first.number}", number=first.number),),
@@ -664,6 +713,12 @@ class _Step:
             self.buttons = ((BUTTON_RESUME, BUTTON_HELP),)
             return
         if self.state.mode != "answering":  # paused at this question: the message answers it
+            if item.type not in (_CHOICE, _YESNO, _MULTI) and _is_yes(text) is not None:
+                # ...unless it is a bare "có"/"không" meant for something else (a confirmation
+                # no longer asked): it must not become a narrative answer, nor "không" a zero.
+                self.say("engine.idle.not_an_answer", number=item.number)
+                self.buttons = ((BUTTON_RESUME,),)
+                return
             self.state = self.state.but(mode="answering")
         self.on_answer(item, text)
 
@@ -694,6 +749,8 @@ class _Step:
                 self.reminder()
             case Command.APPEND:
                 self.append()
+            case Command.VIEW:
+                self.view_numbered(argument)
 
     def start(self) -> None:
         sub = self.submission
@@ -727,18 +784,41 @@ class _Step:
         self.ask(item, entering=True, append=writing)
 
     def edit(self, argument: str) -> None:
-        digits = re.search(r"\d{1,4}", argument)
-        if digits is None:
-            self.say("engine.edit.which", total=self.plan.total)
-            self.reminder()
+        item = self.numbered(argument, "engine.edit.which")
+        if item is not None:
+            self.go_to(item)
+
+    def view_numbered(self, argument: str) -> None:
+        if not argument.strip():
+            item = self.current()
+            if item is None:
+                self.say("engine.view.which", total=self.plan.total)
+                self.buttons = ((BUTTON_REVIEW,),)
+            else:
+                self.view(item)
             return
-        number = int(digits[0])
-        item = self.plan.by_number.get(number)
+        item = self.numbered(argument, "engine.view.which")
+        if item is not None:
+            self.view(item)
+
+    def numbered(self, argument: str, which: str) -> _Item | None:
+        """The question a cadre named: its number in the report (7), or in the outline (1.2)."""
+        number = re.match(r"\s*(\d{1,4}(?:\.\d{1,3})*)\.?\s*$", argument)
+        if number is None:
+            self.say(which, total=self.plan.total)
+            self.reminder()
+            return None
+        if "." in number[1]:
+            item = self.plan.by_label_number.get(number[1])
+            if item is None:
+                self.say("engine.edit.no_such_part", part=number[1], total=self.plan.total)
+                self.reminder()
+            return item
+        item = self.plan.by_number.get(int(number[1]))
         if item is None:
-            self.say("engine.edit.no_such", number=number, total=self.plan.total)
+            self.say("engine.edit.no_such", number=int(number[1]), total=self.plan.total)
             self.reminder()
-            return
-        self.go_to(item)
+        return item
 
     def go_to(self, item: _Item) -> None:
         if not self.visible(item):
@@ -830,7 +910,8 @@ class _Step:
             self.say("engine.review.summary", answered=self.answered_count(), total=plan.total,
                      missing=missing)
         else:
-            self.say("engine.review.summary_done", answered=self.answered_count(), total=plan.total)
+            self.say("engine.review.summary_done", answered=self.answered_count(),
+                     total=self.applicable_count())
         self.say("engine.review.how_to_edit")
         self.buttons = ((BUTTON_RESUME, BUTTON_SUBMIT),)
 
@@ -841,13 +922,15 @@ class _Step:
             return
         missing = self.missing()
         if missing:
-            self.state = self.state.but(mode="answering" if self.current() else "idle")
+            # Idle, not writing: a "có" sent right after "nộp" (before the reply arrived) must not
+            # end up in the narrative answer that was open.
+            self.state = self.state.but(mode="idle")
             self.say("engine.submit.missing", count=len(missing))
             self.missing_list(missing)
             return
         version = self.submission.version
         self.say("engine.submit.confirm", unit=self.submission.unit_name, version=version,
-                 answered=self.answered_count(), total=self.plan.total)
+                 answered=self.answered_count(), total=self.applicable_count())
         self.buttons = ((_button("engine.button.confirm", f"ok:{version}", "có"), BUTTON_NOT_YET),)
         self.state = self.state.but(mode="confirm_submit")
 
@@ -933,7 +1016,7 @@ class _Step:
                  number=item.number, length=len(combined))
         self.buttons = ((
             _button("engine.button.next", f"n:{item.key}", "tiếp"),
-            _button("engine.button.view", f"v:{item.key}", "xem lại"),
+            _button("engine.button.view", f"v:{item.key}", f"xem câu {item.number}"),
         ),)
         self.state = self.state.but(mode="answering", parts=self.state.parts + 1, replacing=False)
 

@@ -33,16 +33,16 @@ def test_a_number_is_read_the_vietnamese_way(cadre: Cadre, typed: str, stored: i
 
 @pytest.mark.parametrize(("typed", "explained"), [
     ("1,5", "Câu này cần một số nguyên, không có phần lẻ sau dấu phẩy"),
-    ("-3", "Số không được là số âm (bạn gửi -3)."),
+    ("-3", "Số không được là số âm (anh/chị gửi -3)."),
     ("12 cuộc, 3 hoãn", "Tin nhắn có nhiều hơn một con số"),
-    ("không có", "Hãy nhập bằng chữ số, ví dụ 10 (không viết bằng chữ)."),
-    ("nhiều", "Hãy nhập bằng chữ số, ví dụ 10"),
-    ("🙂", "Chưa thấy con số nào. Hãy nhập một số bằng chữ số, ví dụ 12."),
-    ("1,000", "Nếu là một nghìn, hãy viết 1000 hoặc 1.000"),
+    ("không có", "Chưa đọc được số. Gõ bằng chữ số, ví dụ 10; nếu không có, gõ 0."),
+    ("nhiều", "Gõ bằng chữ số, ví dụ 10"),
+    ("🙂", "Chưa thấy con số nào. Gõ một số bằng chữ số, ví dụ 12."),
+    ("1,000", "Nếu là một nghìn, viết 1000 hoặc 1.000"),
     ("1.2.3", "Số viết chưa đúng"),
     ("20000", "Số 20.000 nằm ngoài khoảng cho phép."),
     ("9" * 30, "Số quá lớn."),
-    ("Chữ " * 2500, "Hãy nhập bằng chữ số"),  # ten thousand characters
+    ("Chữ " * 2500, "Gõ bằng chữ số"),  # ten thousand characters
     ("1" * 10_000, "Số quá lớn."),
 ])
 def test_wrong_number_is_explained_and_asked_again(cadre: Cadre, typed: str, explained: str) -> None:
@@ -60,7 +60,7 @@ def test_an_empty_message_is_explained(cadre: Cadre) -> None:
     at_number_question(cadre)
     for typed in ("", "   ", "\u200b", "\n\t"):
         reply = cadre.send(typed)
-        assert "Tin nhắn trống nên chưa có gì được lưu." in reply and "Bạn đang ở câu 2." in reply
+        assert "Tin nhắn trống nên chưa có gì được lưu." in reply and "Anh/chị đang ở câu 2." in reply
         assert cadre.effects == ()
 
 
@@ -146,8 +146,8 @@ def test_old_button_never_answers_the_wrong_question(cadre: Cadre) -> None:
     at(cadre, 6)
 
     reply = cadre.click(old_no)
-    assert "Đã lưu câu 3: Không" in reply and "(theo nút bạn bấm ở một tin nhắn trước)" in reply
-    assert "Bạn đang ở câu 6." in reply
+    assert "Đã lưu câu 3: Không" in reply and "(theo nút anh/chị bấm ở một tin nhắn trước)" in reply
+    assert "Anh/chị đang ở câu 6." in reply
     assert cadre.saved == [SaveAnswer("co_bcd", Answer(False))]
     at(cadre, 6)  # still where she was
     assert cadre.value("doi_thoai") is None

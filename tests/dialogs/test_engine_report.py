@@ -51,7 +51,7 @@ def test_narrative_answer_spans_three_messages(cadre: Cadre) -> None:
         reply = cadre.send(part)
         whole = "\n\n".join(parts[:n])
         assert cadre.saved == [SaveAnswer("tuyen_truyen", Answer(whole))], "each message saved at once, whole"
-        assert f"✅ Đã lưu câu 1 ({len(whole)} ký tự). Gửi tiếp để viết thêm" in reply
+        assert f"✅ Đã lưu câu 1 ({len(whole)} ký tự). Còn nữa thì gửi tiếp" in reply
         assert "[Câu tiếp ▶]" in reply
         at(cadre, 1)
     assert "Mục 1/3 · Câu 2/12" in cadre.press("Câu tiếp")
@@ -69,7 +69,7 @@ def test_stop_and_resume_days_later(cadre: Cadre) -> None:
     resumed = cadre.send("tiếp tục")
     assert "Làm tiếp báo cáo: đã trả lời 1/12 câu." in resumed
     assert "Mục 1/3 · Câu 1/12" in resumed
-    assert "Tin nhắn bạn gửi tiếp sẽ được nối vào cuối câu trả lời này" in resumed
+    assert "Tin nhắn tiếp theo sẽ được nối vào cuối câu trả lời này" in resumed
     cadre.send("Phần sau, viết ba ngày sau.")
     assert cadre.value("tuyen_truyen") == "Phần đầu của câu trả lời.\n\nPhần sau, viết ba ngày sau."
 
@@ -107,7 +107,7 @@ def test_editing_a_narrative_replaces_it_unless_she_chooses_to_add(cadre: Cadre)
     cadre.answer_all("/baocao", "Bản đầu.", "tiếp", "3", "có", "Họp hằng quý.", "tiếp")
     shown = cadre.send("sửa 1")
     assert "Câu 1/12" in shown and "Câu trả lời hiện có: Bản đầu." in shown
-    assert "Tin nhắn bạn gửi tiếp sẽ THAY THẾ câu trả lời đó" in shown
+    assert "Tin nhắn tiếp theo sẽ THAY THẾ câu trả lời đó" in shown
     assert "✅ Đã thay câu trả lời câu 1" in cadre.send("Bản viết lại.")
     assert cadre.value("tuyen_truyen") == "Bản viết lại."
     cadre.send("Thêm một đoạn.")
@@ -116,7 +116,7 @@ def test_editing_a_narrative_replaces_it_unless_she_chooses_to_add(cadre: Cadre)
     assert "Câu 5/12" in cadre.send("tiếp")
 
     cadre.send("/sua 1")
-    assert "Tin nhắn bạn gửi tiếp sẽ được nối vào câu trả lời câu 1" in cadre.press("Viết thêm")
+    assert "Tin nhắn tiếp theo sẽ được viết nối vào câu trả lời câu 1" in cadre.press("Viết thêm")
     cadre.send("Đoạn bổ sung.")
     assert cadre.value("tuyen_truyen") == "Bản viết lại.\n\nThêm một đoạn.\n\nĐoạn bổ sung."
 
@@ -124,7 +124,7 @@ def test_editing_a_narrative_replaces_it_unless_she_chooses_to_add(cadre: Cadre)
 def test_edit_by_number_checks_the_number(cadre: Cadre) -> None:
     cadre.send("/baocao")
     assert "Không có câu 40. Báo cáo có các câu từ 1 đến 12." in cadre.send("sửa 40")
-    assert "Bạn muốn sửa câu nào?" in cadre.send("/sua")
+    assert "Anh/chị muốn sửa câu nào?" in cadre.send("/sua")
     assert "Câu 6/12" in cadre.send("sua 6")
     assert "Câu 8/12" in cadre.send("/sua8")
 
@@ -154,9 +154,9 @@ def test_a_required_question_can_be_left_for_later_and_is_listed_before_submitti
 def test_skip_logic_hides_a_question_that_does_not_apply(cadre: Cadre) -> None:
     cadre.answer_all("/baocao", "Tuyên truyền.", "tiếp", "2")
     assert "Câu 5/12" in cadre.send("không")  # question 4 only applies with a steering committee
-    assert "Câu 4 không áp dụng" in cadre.send("sửa 4")
+    assert "Câu 4 hiện không cần trả lời" in cadre.send("sửa 4")
     review = cadre.send("xem lại")
-    assert "4. Hoạt động của Ban Chỉ đạo\n→ (không áp dụng)" in review
+    assert "Câu 4: Hoạt động của Ban Chỉ đạo\n→ (không áp dụng)" in review
 
     cadre.send("sửa 3")
     assert "Câu 4/12" in cadre.send("có")  # now it applies, and is asked
@@ -209,7 +209,7 @@ def test_multi_choice_typed(cadre: Cadre, typed: str, expected: list[str]) -> No
 
 def test_multi_choice_done_with_nothing_ticked_asks_for_one(cadre: Cadre) -> None:
     cadre.send("sửa 7")
-    assert "Hãy chọn ít nhất một mục" in cadre.press("Xong")
+    assert "Chọn ít nhất một mục" in cadre.press("Xong")
     assert cadre.effects == ()
 
 
@@ -222,7 +222,7 @@ def test_dates_in_the_usual_forms_are_stored_iso(cadre: Cadre, typed: str) -> No
 
 @pytest.mark.parametrize(("typed", "explained"), [
     ("31/02/2018", "Không có ngày này trên lịch"),
-    ("tháng sáu", "Hãy viết theo dạng ngày/tháng/năm"),
+    ("tháng sáu", "Viết theo dạng ngày/tháng/năm"),
 ])
 def test_a_wrong_date_is_explained(cadre: Cadre, typed: str, explained: str) -> None:
     cadre.send("sửa 11")
@@ -260,9 +260,9 @@ def test_review_shows_every_answer_by_section_with_markers(cadre: Cadre) -> None
     assert len(replies) == 4  # one reply per section, then the summary
     review = cadre.text
     assert long_answer.strip() in review  # shown whole; the channel splits long messages
-    assert "2. Số văn bản cụ thể hóa Chỉ thị đã ban hành\n→ 5 văn bản" in review
-    assert "4. Hoạt động của Ban Chỉ đạo\n→ (chưa trả lời)" in review
-    assert "9. Mô hình, điển hình tiên tiến (nếu có)\n→ (bỏ qua)" in review
+    assert "Câu 2: Số văn bản cụ thể hóa Chỉ thị đã ban hành\n→ 5 văn bản" in review
+    assert "Câu 4: Hoạt động của Ban Chỉ đạo\n→ (chưa trả lời)" in review
+    assert "Câu 9: Mô hình, điển hình tiên tiến (nếu có)\n→ (bỏ qua)" in review
     assert "Đã trả lời 4/12 câu; còn 7 câu bắt buộc chưa trả lời." in review
     assert "Trả lời theo tình hình thực tế" not in review  # notes are not answers
     assert cadre.effects == ()
@@ -271,17 +271,17 @@ def test_review_shows_every_answer_by_section_with_markers(cadre: Cadre) -> None
 def test_a_long_answer_is_previewed_with_its_question(cadre: Cadre) -> None:
     cadre.answer_all("/baocao", "Chữ " * 1000, "tiếp")
     shown = cadre.send("sửa 1")
-    assert "(3.999 ký tự — gõ “xem lại” để đọc đầy đủ)" in shown
+    assert "(3.999 ký tự — gõ “xem câu 1” để đọc đầy đủ)" in shown
     assert len(shown) < 2000
     whole = cadre.press("Xem lại câu này")
-    assert ("Chữ " * 1000).strip() in whole and "Bạn đang ở câu 1." in whole
+    assert ("Chữ " * 1000).strip() in whole and "Anh/chị đang viết câu trả lời câu 1" not in whole
 
 
 def test_all_answered_offers_review_and_submit(cadre: Cadre) -> None:
     cadre.answer_all("/baocao", "A.", "tiếp", "1", "không", "1", "0", "1", "50", "bỏ qua", "B.", "tiếp",
                      "1/6/2018")
     last = cadre.send("bỏ qua")
-    assert "🎉 Bạn đã trả lời xong (11/12 câu)" in last
+    assert "🎉 Anh/chị đã trả lời xong (11/11 câu)" in last
     assert "[Xem lại] [Nộp báo cáo]" in last
     assert cadre.state.question_id is None
 
@@ -290,7 +290,8 @@ def test_help_lists_the_commands(cadre: Cadre) -> None:
     cadre.send("/baocao")
     for typed in ("/trogiup", "trợ giúp", "tro giup", "?", "/help"):
         reply = cadre.send(typed)
-        assert "/xemlai" in reply and "/sua 7" in reply and "/nop" in reply and "Bạn đang ở câu 1." in reply
+        assert "/xemlai" in reply and "/sua 7" in reply and "/nop" in reply
+        assert "Anh/chị đang ở câu 1." in reply
         assert cadre.effects == ()
 
 
@@ -352,7 +353,7 @@ def test_reaching_the_end_with_a_question_left_for_later_lists_it(cadre: Cadre) 
     cadre.answer_all("/baocao", "bỏ qua", "tiếp", "1", "không", "1", "0", "1", "50", "bỏ qua", "B.", "tiếp",
                      "1/6/2018")
     last = cadre.send("bỏ qua")
-    assert "Bạn đã đi hết các câu hỏi, nhưng còn 1 câu bắt buộc chưa trả lời:" in last
+    assert "Anh/chị đã đi hết các câu hỏi, nhưng còn 1 câu bắt buộc chưa trả lời:" in last
     assert "• Câu 1: Công tác tuyên truyền" in last
     assert "Câu 1/12" in cadre.press("Trả lời câu 1")
     cadre.answer_all("A.", "tiếp")

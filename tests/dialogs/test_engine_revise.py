@@ -18,7 +18,7 @@ def finished(cadre: Cadre) -> Cadre:
 def test_submit_asks_for_confirmation_and_returns_a_receipt(cadre: Cadre) -> None:
     finished(cadre)
     asked = cadre.send("nộp")
-    assert "Nộp báo cáo lần 1 của Xã Hải Ba? Đã trả lời 11/12 câu." in asked
+    assert "Nộp báo cáo lần 1 của Xã Hải Ba? Đã trả lời 11/11 câu." in asked
     assert "[✅ Nộp] [Chưa]" in asked
     assert cadre.effects == () and cadre.state.mode == "confirm_submit"
 
@@ -26,7 +26,7 @@ def test_submit_asks_for_confirmation_and_returns_a_receipt(cadre: Cadre) -> Non
     assert cadre.effects == (Submit(),)
     assert "✅ Đã nộp báo cáo." in receipt
     assert "Đơn vị: Xã Hải Ba" in receipt
-    assert "Lần nộp: lần 1" in receipt
+    assert "Lần nộp: 1" in receipt
     assert "Thời gian: 09:05 20/06/2018" in receipt  # Asia/Ho_Chi_Minh
     assert "Mã biên nhận: BC-7-1" in receipt
     assert "Nếu cần sửa, gõ “sửa” kèm số câu" in receipt
@@ -39,7 +39,7 @@ def test_typing_yes_confirms_and_not_yet_does_not(cadre: Cadre) -> None:
     assert "Chưa nộp." in cadre.send("chưa")
     assert cadre.effects == () and cadre.submission.status == "draft"
     cadre.send("/nop")
-    assert "Bạn có muốn nộp báo cáo không?" in cadre.send("để tôi xem")
+    assert "Anh/chị có nộp báo cáo không?" in cadre.send("để tôi xem")
     assert cadre.effects == ()
     cadre.send("dong y")
     assert cadre.effects == (Submit(),)
@@ -62,13 +62,13 @@ def test_edit_after_submit_starts_version_2(cadre: Cadre) -> None:
     cadre.send("có")
 
     shown = cadre.send("sửa 2")
-    assert "Báo cáo đã nộp lần 1. Nếu bạn sửa câu trả lời, báo cáo sẽ thành lần 2" in shown
+    assert "Báo cáo đã nộp lần 1. Nếu sửa, báo cáo sẽ thành lần 2" in shown
     assert cadre.effects == ()
 
     reply = cadre.send("14")
     assert cadre.effects == (Reopen(), SaveAnswer("so_van_ban", cadre.answers["so_van_ban"]))
-    assert "Báo cáo chuyển sang lần 2 (bản lần 1 đã nộp vẫn được lưu giữ)" in reply
-    assert "nhớ gõ “nộp” để nộp lại" in reply
+    assert "Đã mở bản sửa lần 2 (bản lần 1 đã nộp vẫn được lưu giữ)" in reply
+    assert "gõ “nộp” để nộp lại" in reply and "🎉" not in reply  # a correction, not a first report
     assert cadre.submission.status == "draft" and cadre.submission.version == 2
 
     cadre.send("sửa 1")
@@ -77,7 +77,7 @@ def test_edit_after_submit_starts_version_2(cadre: Cadre) -> None:
 
     assert "Nộp báo cáo lần 2" in cadre.send("nộp")
     receipt = cadre.send("có")
-    assert "Lần nộp: lần 2" in receipt and "Mã biên nhận: BC-7-2" in receipt
+    assert "Lần nộp: 2" in receipt and "Mã biên nhận: BC-7-2" in receipt
 
 
 def test_a_submitted_report_says_so_when_she_comes_back(cadre: Cadre) -> None:
