@@ -186,7 +186,10 @@ def _is_yes(text: str) -> bool | None:
 class _Item:
     """One question or note of the outline with what the engine looks up about it."""
 
-    __slots__ = ("question", "id", "type", "pos", "section", "number", "key", "choices", "choice_rows")
+    __slots__ = (
+        "question", "id", "type", "pos", "section", "number", "key", "choices", "choice_rows",
+        "low_of", "high_of", "dependents",
+    )
 
     def __init__(self, question: Question, pos: int, section: int, number: int, key: str) -> None:
         self.question = question
@@ -198,6 +201,11 @@ class _Item:
         self.key = key
         self.choices: dict[str, int] = {}  # folded label, in every language → index
         self.choice_rows: tuple[tuple[Button, ...], ...] = ()
+        # Bounds taken from other questions' answers ("trong đó": at most the total), and the
+        # questions bounded by this one's answer.
+        self.low_of: _Item | None = None
+        self.high_of: _Item | None = None
+        self.dependents: tuple[_Item, ...] = ()
 
 
 def _action_key(question_id: str) -> str:
@@ -229,6 +237,21 @@ class _Plan:
                 if found := _LABEL_NUMBER.match(label):
                     self.by_label_number.setdefault(found[1], item)
         self.total = len(self.answerable)
+        # Numeric questions whose min or max is another question's answer, in outline order.
+        bounded: list[_Item] = []
+        for item in self.answerable:
+            question = item.question
+            if not question.is_numeric or (question.min_of is None and question.max_of is None):
+                continue
+            for attribute, other_id in (("low_of", question.min_of), ("high_of", question.max_of)):
+                other = self.by_id.get(other_id) if other_id is not None else None
+                if other is not None and other is not item and other.question.is_numeric:
+                    setattr(item, attribute, other)
+                    if item not in other.dependents:
+                        other.dependents += (item,)
+            if item.low_of is not None or item.high_of is not None:
+                bounded.append(item)
+        self.bounded = tuple(bounded)
         self.sections = len(outline.sections)
         # Skip logic, in outline order: (question id, test on the answers so far).
         self.conditions: list[tuple[str, Callable[[Mapping[str, object]], bool]]] = []
@@ -256,6 +279,8 @@ class _Plan:
 
 
 _plans: dict[tuple[str, int], _Plan] = {}
+# A number that goes against another answer: (question, its value, "above"|"below", other, its value).
+_Problem = tuple[_Item, int | float, str, _Item, int | float]
 
 
 def _plan(outline: Outline) -> _Plan:
@@ -335,7 +360,7 @@ class _Step:
 
     __slots__ = (
         "ctx", "plan", "state", "submission", "saved", "effects", "replies", "body",
-        "buttons", "_values", "_hidden",
+        "buttons", "_values", "_hidden", "warned",
     )
 
     def __init__(self, ctx: Context, state: DialogState) -> None:
@@ -350,6 +375,7 @@ class _Step:
         self.buttons: tuple[tuple[Button, ...], ...] = ()
         self._values: dict[str, object] | None = None  # answer values, for skip logic
         self._hidden: set[str] | None = None  # questions whose condition is false
+        self.warned = False  # a total was just changed below (or above) a part already given
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -413,6 +439,79 @@ class _Step:
 
     def needs_reopen(self) -> bool:
         return self.submission.status == "submitted"
+
+    # -- bounds from other answers ("trong đó" parts of a total) ---------------------------------------
+
+    def number_value(self, item: _Item) -> int | float | None:
+        """The number answered to a question that applies; None if unanswered, skipped or hidden."""
+        answer = self.answer(item)
+        if answer is None or answer.skipped:
+            return None
+        value = answer.value
+        if isinstance(value, bool) or not isinstance(value, int | float) or not self.visible(item):
+            return None
+        return value
+
+    def breach(self, item: _Item, value: float) -> tuple[str, _Item, int | float] | None:
+        """The answered question `value` would go against, as ("above"|"below", it, its value)."""
+        if item.high_of is not None:
+            limit = self.number_value(item.high_of)
+            if limit is not None and value > limit:
+                return "above", item.high_of, limit
+        if item.low_of is not None:
+            limit = self.number_value(item.low_of)
+            if limit is not None and value < limit:
+                return "below", item.low_of, limit
+        return None
+
+    def bound_problems(self) -> list[_Problem]:
+        """Answered questions that go against the answer they are bounded by (only those few)."""
+        problems: list[_Problem] = []
+        for item in self.plan.bounded:
+            value = self.number_value(item)
+            found = self.breach(item, value) if value is not None else None
+            if found is not None:
+                problems.append((item, value, *found))
+        return problems
+
+    def number_msg(self, item: _Item, value: AnswerValue) -> Msg:
+        return self.value_msg(item, Answer(value=value))
+
+    def bound_list(self, problems: Sequence[_Problem]) -> None:
+        """The questions whose numbers do not fit together, and a button to fix the first."""
+        items = tuple(
+            Msg("engine.bound.item_above" if kind == "above" else "engine.bound.item_below", {
+                "number": item.number, "value": self.number_msg(item, value),
+                "other": other.number, "other_value": self.number_msg(other, limit),
+            })
+            for item, value, kind, other, limit in problems[:MISSING_SHOWN]
+        )
+        if len(problems) > MISSING_SHOWN:
+            items += (Msg("engine.missing.more", {"count": len(problems) - MISSING_SHOWN}),)
+        self.say("engine.missing.items", items=items)
+        first = problems[0][0]
+        self.say("engine.bound.how_to_fix", number=first.number)
+        self.buttons = (
+            (_button("engine.button.fix", f"e:{first.key}", f"sửa {first.number}", number=first.number),),
+            (BUTTON_REVIEW,),
+        )
+
+    def warn_dependents(self, item: _Item, value: float) -> None:
+        """A total changed below a part given earlier (or above a minimum): accepted, but said."""
+        for dependent in item.dependents:
+            part = self.number_value(dependent)
+            if part is None:
+                continue
+            above = dependent.high_of is item and part > value
+            if not above and not (dependent.low_of is item and part < value):
+                continue
+            self.say("engine.bound.now_above" if above else "engine.bound.now_below",
+                     number=item.number, value=self.number_msg(item, value), other=dependent.number,
+                     other_label=dependent.question.label, other_value=self.number_msg(dependent, part))
+            if not self.warned:
+                self.buttons = ((_button("engine.button.fix", f"e:{dependent.key}", f"sửa {dependent.number}",
+                                         number=dependent.number),),)
+            self.warned = True
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -552,7 +651,7 @@ class _Step:
         elif item.question.is_numeric:
             # Asked again after a wrong number, the error said what a number looks like: only the
             # unit and range are repeated.
-            lines = (() if brief else (Msg(_PROMPTS[item.type]),)) + self.limits(question)
+            lines = (() if brief else (Msg(_PROMPTS[item.type]),)) + self.limits(item)
             if lines:
                 self.say("engine.lines", lines=lines)
         else:
@@ -573,9 +672,14 @@ class _Step:
             replacing=replacing, selected=selected,
         )
 
-    @staticmethod
-    def limits(question: Question) -> tuple[Msg, ...]:
+    def limits(self, item: _Item) -> tuple[Msg, ...]:
+        question = item.question
         low, high = question.min, question.max
+        # A bound taken from another answer narrows the range once that question is answered.
+        if item.high_of is not None and (limit := self.number_value(item.high_of)) is not None:
+            high = limit if high is None else min(high, limit)
+        if item.low_of is not None and (limit := self.number_value(item.low_of)) is not None:
+            low = limit if low is None else max(low, limit)
         lines: list[Msg] = []
         if question.unit is not None:
             lines.append(Msg("engine.prompt.unit", {"unit": question.unit}))
@@ -647,6 +751,15 @@ class _Step:
         if missing:
             self.say("engine.complete.missing", count=len(missing))
             self.missing_list(missing)
+            return
+        problems = self.bound_problems() if self.plan.bounded else []
+        if problems:
+            if self.warned:  # just said, with its button
+                self.say("engine.complete.bounds_warned")
+                self.buttons = ((BUTTON_REVIEW,),)
+            else:
+                self.say("engine.complete.bounds", count=len(problems))
+                self.bound_list(problems)
             return
         if self.needs_reopen():
             self.already_submitted()
@@ -920,19 +1033,32 @@ class _Step:
             self.state = self.state.but(mode="idle")
             self.already_submitted()
             return
-        missing = self.missing()
-        if missing:
-            # Idle, not writing: a "có" sent right after "nộp" (before the reply arrived) must not
-            # end up in the narrative answer that was open.
-            self.state = self.state.but(mode="idle")
-            self.say("engine.submit.missing", count=len(missing))
-            self.missing_list(missing)
+        if self.refuse_submit():
             return
         version = self.submission.version
         self.say("engine.submit.confirm", unit=self.submission.unit_name, version=version,
                  answered=self.answered_count(), total=self.applicable_count())
         self.buttons = ((_button("engine.button.confirm", f"ok:{version}", "có"), BUTTON_NOT_YET),)
         self.state = self.state.but(mode="confirm_submit")
+
+    def refuse_submit(self) -> bool:
+        """Say why the report cannot be submitted yet, if it cannot: required questions unanswered,
+        or numbers that do not fit together (a part above its total)."""
+        missing = self.missing()
+        problems = self.bound_problems() if self.plan.bounded else []
+        if not missing and not problems:
+            return False
+        # Idle, not writing: a "có" sent right after "nộp" (before the reply arrived) must not
+        # end up in the narrative answer that was open.
+        self.state = self.state.but(mode="idle")
+        if missing:
+            self.say("engine.submit.missing", count=len(missing))
+            self.missing_list(missing)
+        if problems:
+            self.flush()
+            self.say("engine.submit.bounds", count=len(problems))
+            self.bound_list(problems)
+        return True
 
     def on_confirmation(self, text: str) -> None:
         yes = _is_yes(text)
@@ -950,11 +1076,7 @@ class _Step:
             self.state = DialogState()
             self.already_submitted()
             return
-        missing = self.missing()
-        if missing:  # answers changed since the question was asked (another device, another member)
-            self.state = self.state.but(mode="idle")
-            self.say("engine.submit.missing", count=len(missing))
-            self.missing_list(missing)
+        if self.refuse_submit():  # answers changed since the question was asked (another device, member)
             return
         version = self.submission.version
         self.effects.append(Submit())
@@ -1037,12 +1159,24 @@ class _Step:
             self.say(wrong, value=parsed)
             self.ask(item, brief=True)
             return
+        found = self.breach(item, parsed) if item.low_of is not None or item.high_of is not None else None
+        if found is not None:
+            kind, other, limit = found
+            self.say("engine.bound.above" if kind == "above" else "engine.bound.below",
+                     number=item.number, value=self.number_msg(item, parsed), other=other.number,
+                     other_label=other.question.label, other_value=self.number_msg(other, limit))
+            self.ask(item, brief=True)  # with the range that now applies: "Số phải từ 0 đến 15."
+            return
         self.accept(item, parsed)
 
     def accept(self, item: _Item, value: AnswerValue) -> None:
         answer = Answer(value=value, attachments=self.keep_files(item))
         self.save(item, answer)
         self.say("engine.answer.saved", number=item.number, answer=self.value_msg(item, answer))
+        if item.dependents and isinstance(value, int | float) and not isinstance(value, bool):
+            self.warn_dependents(item, value)
+            if self.warned:
+                self.flush()  # the warning and its "sửa" button stand apart from the next question
         self.advance(item, open_only=True)
 
     def choice_index(self, item: _Item, text: str) -> int | None:

@@ -18,7 +18,9 @@ The file format, version 1::
             hint: {vi: ..., en: ...}   # optional
             unit: {vi: ..., en: ...}   # optional, numbers only
             min: 0                 # numbers only; an integer question has min 0 unless told
-            max: 10000
+            max: 10000             # or the id of an earlier integer/decimal question: `max: don_nhan`
+                                   # ("trong đó": at most what was answered there, once answered;
+                                   # until then that question's own min/max apply)
             choices:               # choice and multi only, at least two, values unique
               - {value: co, label: {vi: Có, en: "Yes"}}
             when: "so_thon > 0"    # optional, see dialogs.conditions; earlier questions only
@@ -73,6 +75,7 @@ _TAG_NULL = "tag:yaml.org,2002:null"
 _TAG_BOOL = "tag:yaml.org,2002:bool"
 _TAG_INT = "tag:yaml.org,2002:int"
 _TAG_FLOAT = "tag:yaml.org,2002:float"
+_TAG_STR = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True)
@@ -178,8 +181,8 @@ def _question_to_dict(question: Question, languages: Sequence[str]) -> dict[str,
         "hint": _texts(question.hint, languages) if question.hint else None,
     }
     if question.type in _NUMERIC_TYPES:
-        data["min"] = question.min
-        data["max"] = question.max
+        data["min"] = question.min_of if question.min_of is not None else question.min
+        data["max"] = question.max_of if question.max_of is not None else question.max
         data["unit"] = _texts(question.unit, languages) if question.unit else None
     if question.type in _CHOICE_TYPES:
         data["choices"] = [
@@ -252,6 +255,16 @@ class _QuestionSeen:
 
 
 @dataclass
+class _PendingBound:
+    """A `min:`/`max:` naming another question, checked once the whole outline has been read."""
+
+    node: Node
+    path: str
+    position: int
+    name: str
+
+
+@dataclass
 class _PendingWhen:
     """A `when:` condition whose names are checked once the whole outline has been read."""
 
@@ -272,6 +285,8 @@ class _Reader:
         self.key_nodes: dict[int, Node] = {}  # id(value node) -> its key node, to point at the key
         self.questions: dict[str, _QuestionSeen] = {}
         self.pending_when: list[_PendingWhen] = []
+        self.pending_bounds: list[_PendingBound] = []
+        self.ranges: dict[str, tuple[int | float | None, int | float | None]] = {}  # numeric questions
         self.question_count = 0
         self.constructor = SafeConstructor()
 
@@ -500,6 +515,7 @@ class _Reader:
                 else:
                     sections.append(section)
         self.check_when()
+        self.check_bounds()
         if self.errors or not complete or outline_id is None or version is None or title is None:
             return None
         return Outline(
@@ -603,12 +619,14 @@ class _Reader:
                     self.error(required_node, _where(path, "required"), "outline.error.note_required")
                 required = value and qtype is not QuestionType.NOTE
 
-        unit, low, high = self.numeric_bounds(entries, path, qtype)
+        unit, low, high, low_of, high_of = self.numeric_bounds(entries, path, qtype, position)
         choices = self.choices(entries, path, qtype)
         when = self.when(entries, path, position)
 
         if len(self.errors) > errors_before or question_id is None or qtype is None or label is None:
             return None
+        if qtype in _NUMERIC_TYPES:
+            self.ranges[question_id] = (low, high)  # for later questions that name this one
         return Question(
             id=question_id,
             type=qtype,
@@ -620,6 +638,8 @@ class _Reader:
             choices=choices,
             unit=unit,
             when=when,
+            min_of=low_of,
+            max_of=high_of,
         )
 
     def question_id(self, entries: Mapping[str, Node], path: str, position: int) -> str | None:
@@ -667,11 +687,13 @@ class _Reader:
         return read(node, _where(path, key)) if node is not None else None
 
     def numeric_bounds(
-        self, entries: Mapping[str, Node], path: str, qtype: QuestionType | None
-    ) -> tuple[Localized | None, int | float | None, int | float | None]:
-        """Unit, min and max: numbers only; an integer question has min 0 unless told."""
+        self, entries: Mapping[str, Node], path: str, qtype: QuestionType | None, position: int
+    ) -> tuple[Localized | None, int | float | None, int | float | None, str | None, str | None]:
+        """Unit, min and max, and the questions min and max name: numbers only; an integer question
+        has min 0 unless told (also when its min names another question)."""
         numeric = qtype in _NUMERIC_TYPES
         values: dict[str, int | float | None] = {"min": None, "max": None}
+        names: dict[str, str | None] = {"min": None, "max": None}
         for key in ("min", "max"):
             node = self.present(entries, key)
             if node is None:
@@ -682,6 +704,12 @@ class _Reader:
                     self.error(
                         self.key_of(node), where, "outline.error.numeric_only", key=key, type=qtype.value
                     )
+                continue
+            if isinstance(node, ScalarNode) and node.tag == _TAG_STR and _QUESTION_ID.match(node.value):
+                # Another question's id: whether it exists, comes earlier and is a number is checked
+                # once every question has been seen.
+                names[key] = node.value
+                self.pending_bounds.append(_PendingBound(node, _where(path, key), position, node.value))
                 continue
             values[key] = self.number(node, _where(path, key), whole=qtype is QuestionType.INTEGER)
         unit_node = self.present(entries, "unit")
@@ -698,12 +726,18 @@ class _Reader:
                     type=qtype.value,
                 )
         low, high = values["min"], values["max"]
-        if qtype is QuestionType.INTEGER and self.present(entries, "min") is None:
+        # A bound naming a question also takes that question's own range: a part of a total is
+        # never above the total's maximum, even before the total is answered.
+        if names["min"] in self.ranges:
+            low = self.ranges[names["min"]][0]
+        if names["max"] in self.ranges:
+            high = self.ranges[names["max"]][1]
+        if qtype is QuestionType.INTEGER and low is None:
             low = 0  # counts of meetings, people, letters: never negative unless the outline says so
         if low is not None and high is not None and low > high:
             node = self.present(entries, "max") or self.present(entries, "min")
             self.error(node, _where(path, "max"), "outline.error.min_above_max", min=low, max=high)
-        return unit, low, high
+        return unit, low, high, names["min"], names["max"]
 
     def choices(
         self, entries: Mapping[str, Node], path: str, qtype: QuestionType | None
@@ -804,3 +838,25 @@ class _Reader:
                     self.error(pending.node, pending.path, "outline.error.when_forward", name=name)
                 elif seen.type is QuestionType.NOTE:
                     self.error(pending.node, pending.path, "outline.error.when_note", name=name)
+
+    def check_bounds(self) -> None:
+        """Every `min:`/`max:` naming a question names an earlier integer or decimal question."""
+        for pending in self.pending_bounds:
+            name = pending.name
+            seen = self.questions.get(name)
+            if seen is None:
+                close = difflib.get_close_matches(name, list(self.questions), n=1, cutoff=0.7)
+                if close:
+                    self.error(
+                        pending.node, pending.path, "outline.error.bound_unknown_suggest",
+                        name=name, suggestion=close[0],
+                    )
+                else:
+                    self.error(pending.node, pending.path, "outline.error.bound_unknown", name=name)
+            elif seen.position >= pending.position:
+                self.error(pending.node, pending.path, "outline.error.bound_forward", name=name)
+            elif seen.type is not None and seen.type not in _NUMERIC_TYPES:
+                self.error(
+                    pending.node, pending.path, "outline.error.bound_not_numeric",
+                    name=name, type=seen.type.value,
+                )

@@ -56,6 +56,11 @@ class Question:
     choices: tuple[Choice, ...] = ()
     unit: Localized | None = None  # e.g. "cuộc", shown after numbers
     when: str | None = None  # condition on earlier answers; see dialogs.conditions
+    # Bounds given by an earlier numeric question's answer ("trong đó" parts of a total): the id of
+    # that question. They apply once it is answered (and applies), on top of the constant `min`/`max`
+    # (which the loader takes from that question's own range).
+    min_of: str | None = None
+    max_of: str | None = None
 
     @property
     def is_answerable(self) -> bool:

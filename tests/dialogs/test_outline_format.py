@@ -299,6 +299,81 @@ def test_a_byte_order_mark_is_fine(tmp_path: Path) -> None:
         ),
         pytest.param(
             """
+            - id: don_nhan
+              type: integer
+              label: {vi: Số đơn đã nhận, en: Received}
+            - id: don_da_giai_quyet
+              type: integer
+              label: {vi: "Trong đó, số đơn đã giải quyết", en: Settled}
+              max: don_tiep_nhan_xyz
+        """,
+            [(16, "outline.error.bound_unknown")],
+            id="bound-names-no-question",
+        ),
+        pytest.param(
+            """
+            - id: don_nhan
+              type: integer
+              label: {vi: Số đơn đã nhận, en: Received}
+            - id: don_da_giai_quyet
+              type: integer
+              label: {vi: "Trong đó, số đơn đã giải quyết", en: Settled}
+              max: don_nhann
+        """,
+            [(16, "outline.error.bound_unknown_suggest")],
+            id="bound-misspelt",
+        ),
+        pytest.param(
+            """
+            - id: don_da_giai_quyet
+              type: integer
+              label: {vi: "Trong đó, số đơn đã giải quyết", en: Settled}
+              max: don_nhan
+            - id: don_nhan
+              type: integer
+              label: {vi: Số đơn đã nhận, en: Received}
+        """,
+            [(13, "outline.error.bound_forward")],
+            id="bound-on-a-later-question",
+        ),
+        pytest.param(
+            """
+            - id: don_nhan
+              type: integer
+              label: {vi: Số đơn đã nhận, en: Received}
+              min: don_nhan
+        """,
+            [(13, "outline.error.bound_forward")],
+            id="bound-on-itself",
+        ),
+        pytest.param(
+            """
+            - id: co_don
+              type: yesno
+              label: {vi: "Có nhận đơn không?", en: "Any letters?"}
+            - id: don_nhan
+              type: integer
+              label: {vi: Số đơn đã nhận, en: Received}
+              max: co_don
+        """,
+            [(16, "outline.error.bound_not_numeric")],
+            id="bound-on-a-yes-no-question",
+        ),
+        pytest.param(
+            """
+            - id: don_nhan
+              type: integer
+              label: {vi: Số đơn đã nhận, en: Received}
+            - id: y_kien
+              type: text
+              label: {vi: Ý kiến, en: Opinion}
+              max: don_nhan
+        """,
+            [(16, "outline.error.numeric_only")],
+            id="bound-by-question-on-text",
+        ),
+        pytest.param(
+            """
             - id: y_kien
               type: text
               label: {vi: Ý kiến, en: Opinion}
@@ -580,6 +655,48 @@ def test_the_normalised_outline_has_every_default_and_loads_back_unchanged() -> 
     assert_round_trips(outline)
 
 
+def test_a_bound_may_name_an_earlier_numeric_question() -> None:
+    text = outline_text("""
+        - id: don_nhan
+          type: integer
+          label: {vi: Số đơn đã nhận, en: Received}
+          max: 5000
+        - id: don_da_giai_quyet
+          type: integer
+          label: {vi: "Trong đó, số đơn đã giải quyết", en: Settled}
+          max: don_nhan
+        - id: ty_le
+          type: decimal
+          label: {vi: Tỷ lệ, en: Share}
+          min: don_nhan
+          max: "don_da_giai_quyet"
+    """)
+    outline = load_outline(text)
+    settled, share = outline.question("don_da_giai_quyet"), outline.question("ty_le")
+    assert (settled.max_of, settled.min_of) == ("don_nhan", None)
+    # Until the total is answered, the part keeps the total's own range.
+    assert (settled.min, settled.max) == (0, 5000)
+    assert (share.min_of, share.max_of, share.min, share.max) == ("don_nhan", "don_da_giai_quyet", 0, 5000)
+    assert outline.question("don_nhan").max_of is None
+
+    questions = outline_to_dict(outline)["sections"][0]["questions"]  # type: ignore[index]
+    assert (questions[1]["min"], questions[1]["max"]) == (0, "don_nhan")
+    assert (questions[2]["min"], questions[2]["max"]) == ("don_nhan", "don_da_giai_quyet")
+    assert_round_trips(outline)
+    assert_round_trips(outline, "json")
+
+
+def test_a_bound_error_speaks_vietnamese_with_its_line() -> None:
+    [error] = validate_outline_text(outline_text("""
+        - {id: don_da_giai_quyet, type: integer, label: {vi: Đã giải quyết, en: Settled}, max: don_nhan}
+        - {id: don_nhan, type: integer, label: {vi: Đã nhận, en: Received}}
+    """))
+    assert render(error.as_msg()) == (
+        "dòng 10, cột 94 (sections[0].questions[0].max): Giới hạn chỉ được lấy theo câu hỏi đứng trước, "
+        "nhưng câu “don_nhan” nằm sau (hoặc chính là câu này)."
+    )
+
+
 @pytest.mark.parametrize("dump", ["yaml", "json"])
 def test_the_builtin_outline_round_trips(dump: str) -> None:
     assert_round_trips(get_outline("ct30-20nam"), dump)
@@ -650,6 +767,8 @@ def test_every_error_carries_exactly_the_parameters_its_message_needs(tmp_path: 
             - {id: e, type: text, label: {vi: E, en: E}, when: "[1] == e", required: 1}
             - {id: f, type: text, label: {vi: F, en: F}, when: "f >"}
             - {id: g, type: text, label: {vi: G, en: G}, when: ""}
+            - {id: h, type: integer, label: {vi: H, en: H}, min: h, max: c}
+            - {id: i, type: decimal, label: {vi: I, en: I}, max: loi_da}
         """,
                 languages="[vi, en, xx1]",
             )
