@@ -21,3 +21,17 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
     public_url: str | None = None
+
+    # Telegram's limits (per bot): with several processes sending, give each its share.
+    telegram_messages_per_second: float = 30.0
+    telegram_chat_messages_per_second: float = 1.0
+    telegram_chat_burst: int = 3
+    telegram_polling_timeout: int = 30
+
+    # The outbox: how long a process holds the rows it is sending before another may take them over,
+    # and how often it looks for rows queued elsewhere (reminders, other processes, retries).
+    outbox_lease_seconds: float = 30.0
+    outbox_poll_seconds: float = 1.0
+
+    # Freeze the objects built at start-up out of the garbage collector's reach (see README, Telegram).
+    gc_freeze: bool = True

@@ -26,10 +26,12 @@ def render(reply: Reply, locale: str, capabilities: Capabilities) -> list[Render
             for b in row
         ]
         paragraphs.append("\n".join(options))
-    if capabilities.markup == "html":
-        paragraphs = [html.escape(p, quote=False) for p in paragraphs]
     text = "\n\n".join(p for p in paragraphs if p)
+    # Split first, then escape: platforms count the limit on the text shown, where "&amp;" is one
+    # character, and a cut can then never fall inside an escape.
     pieces = split_text(text, capabilities.max_length)
+    if capabilities.markup == "html":
+        pieces = [html.escape(piece, quote=False) for piece in pieces]
     messages = [RenderedMessage(piece) for piece in pieces]
     # Buttons go with the last piece, where the member's eyes are.
     messages[-1] = RenderedMessage(messages[-1].text, buttons)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, literal_column, or_, select, update
+from sqlalchemy import delete, exists, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -51,6 +51,7 @@ class QueuedMessage:
     filename: str | None
     content: bytes | None
     attempts: int
+    leased: bool = True  # held by the process that queued or claimed it
 
 
 @dataclass(frozen=True)
@@ -84,18 +85,42 @@ def _queued(row: Any) -> QueuedMessage:
     )
 
 
-_INSERT = Sql(
+_COLUMNS_SQL = (
     "INSERT INTO outbox (channel, chat_id, kind, body, buttons, filename, content, status, attempts, "
     "not_before, leased_by, lease_until, created_at) VALUES (:channel, :chat_id, :kind, :body, :buttons, "
-    ":filename, :content, 'pending', 0, :not_before, :leased_by, :lease_until, :created_at) RETURNING id",
+    ":filename, :content, 'pending', 0, :not_before, "
+)
+# The row is leased to `worker` only if no other process holds (or nobody yet holds) an earlier row of
+# the same chat: then this process may send it straight away without overtaking anyone. Decided in the
+# INSERT itself, one round trip. 'pending' is written out, not bound: only then may SQLite use the
+# partial indexes over pending rows.
+_OTHERS = (
+    "EXISTS (SELECT 1 FROM outbox WHERE channel = :channel AND chat_id = :chat_id AND status = 'pending' "
+    "AND (leased_by IS NULL OR leased_by <> :worker))"
+)
+_INSERT_SQLITE = Sql(
+    _COLUMNS_SQL + f"CASE WHEN {_OTHERS} THEN NULL ELSE :worker END, "
+    f"CASE WHEN {_OTHERS} THEN NULL ELSE :lease_until END, :created_at) RETURNING id, leased_by",
     json_in=frozenset({"buttons"}),
     time_in=frozenset({"not_before", "lease_until", "created_at"}),
 )
+# PostgreSQL deduces one type per parameter, from its first use, and none inside CASE: hence the casts.
 
-# 'pending' is written out, not bound: only then may SQLite use the partial indexes over pending rows.
-_OTHERS_PENDING = Sql(
-    "SELECT 1 FROM outbox WHERE channel = :channel AND chat_id = :chat_id AND status = 'pending' "
-    "AND (leased_by IS NULL OR leased_by <> :worker) LIMIT 1"
+
+def _typed(sql: str) -> str:
+    for name in ("channel", "chat_id", "worker"):
+        sql = sql.replace(f":{name}", f"CAST(:{name} AS VARCHAR)")
+    return sql
+
+
+_OTHERS_POSTGRESQL = _typed(_OTHERS)
+_INSERT_POSTGRESQL = Sql(
+    _typed(_COLUMNS_SQL)
+    + f"CASE WHEN {_OTHERS_POSTGRESQL} THEN NULL ELSE CAST(:worker AS VARCHAR) END, "
+    f"CASE WHEN {_OTHERS_POSTGRESQL} THEN NULL ELSE CAST(:lease_until AS TIMESTAMP WITH TIME ZONE) END, "
+    ":created_at) RETURNING id, leased_by",
+    json_in=frozenset({"buttons"}),
+    time_in=frozenset({"not_before", "lease_until", "created_at"}),
 )
 
 
@@ -106,34 +131,34 @@ async def enqueue(
     messages: Sequence[NewMessage],
     *,
     now: datetime,
-    leased_by: str | None = None,
+    worker: str | None = None,
     lease_until: datetime | None = None,
     not_before: datetime | None = None,
 ) -> list[QueuedMessage]:
-    """Queue messages for one chat, in order; leased to `leased_by` if given (it will send them)."""
+    """Queue messages for one chat, in order.
+
+    With `worker`, each row is leased to it (it will send them now) unless the chat has pending rows
+    that another process holds or nobody holds yet; `QueuedMessage.leased` tells which way it went.
+    """
     if not messages:
         return []
-    run = await executor(await session.connection())
+    connection = await session.connection()
+    statement = _INSERT_POSTGRESQL if connection.dialect.name == "postgresql" else _INSERT_SQLITE
+    run = await executor(connection)
     queued = []
     # One statement per row keeps the ids in order on every backend (a multi-row RETURNING need not).
     for m in messages:
-        rows = await run.fetch(_INSERT, {
+        rows = await run.fetch(statement, {
             "channel": channel, "chat_id": chat_id, "kind": m.kind, "body": m.body,
             "buttons": _buttons_to_json(m.buttons), "filename": m.filename, "content": m.content,
-            "not_before": not_before or now, "leased_by": leased_by, "lease_until": lease_until,
+            "not_before": not_before or now, "worker": worker, "lease_until": lease_until if worker else None,
             "created_at": now,
         })
-        queued.append(QueuedMessage(id=int(rows[0][0]), channel=channel, chat_id=chat_id, kind=m.kind,
+        row_id, leased_by = rows[0][0], rows[0][1]
+        queued.append(QueuedMessage(id=int(row_id), channel=channel, chat_id=chat_id, kind=m.kind,
                                     body=m.body, buttons=m.buttons, filename=m.filename, content=m.content,
-                                    attempts=0))
+                                    attempts=0, leased=leased_by is not None))
     return queued
-
-
-async def others_pending(session: AsyncSession, channel: str, chat_id: str, worker: str) -> bool:
-    """Whether the chat has pending rows that `worker` does not hold (new rows must queue behind)."""
-    run = await executor(await session.connection())
-    rows = await run.fetch(_OTHERS_PENDING, {"channel": channel, "chat_id": chat_id, "worker": worker})
-    return bool(rows)
 
 
 def _claimable(channels: Sequence[str], now: datetime, limit: int) -> Select[Any]:
@@ -184,6 +209,21 @@ async def claim(
     return sorted((_queued(row) for row in rows), key=lambda m: m.id)
 
 
+_SENT = Sql(
+    "UPDATE outbox SET status = 'sent', sent_at = :now, external_id = :external, leased_by = NULL, "
+    "lease_until = NULL, error = NULL WHERE id = :id",
+    time_in=frozenset({"now"}),
+)
+_FAILED = Sql(
+    "UPDATE outbox SET status = 'failed', error = :error, leased_by = NULL, lease_until = NULL WHERE id = :id"
+)
+_TRIED = Sql(
+    "UPDATE outbox SET attempts = :attempts, not_before = :not_before, error = :error "
+    "WHERE id = :id AND status = 'pending'",
+    time_in=frozenset({"not_before"}),
+)
+
+
 async def finish(
     session: AsyncSession,
     *,
@@ -192,55 +232,39 @@ async def finish(
     retries: Iterable[Retry] = (),
     now: datetime,
 ) -> None:
-    """Record outcomes: sent (with the platform's message id), failed for good, or to retry later."""
-    sent_rows = [{"b_id": i, "b_external": external} for i, external in sent]
+    """Record outcomes: sent (with the platform's message id), failed for good, or a failed try."""
+    run = await executor(await session.connection())
+    sent_rows = [{"id": i, "external": external, "now": now} for i, external in sent]
     if sent_rows:
-        await session.execute(
-            update(_OUTBOX)
-            .where(_C.id == bindparam("b_id"))
-            .values(status="sent", sent_at=now, external_id=bindparam("b_external"), leased_by=None,
-                    lease_until=None, error=None),
-            sent_rows,
-        )
-    failed_rows = [{"b_id": i, "b_error": error[:255]} for i, error in failed]
+        await run.run(_SENT, sent_rows)
+    failed_rows = [{"id": i, "error": error[:255]} for i, error in failed]
     if failed_rows:
-        await session.execute(
-            update(_OUTBOX)
-            .where(_C.id == bindparam("b_id"))
-            .values(status="failed", error=bindparam("b_error"), leased_by=None, lease_until=None),
-            failed_rows,
-        )
-    retry_rows = [
-        {"b_id": r.id, "b_attempts": r.attempts, "b_not_before": r.not_before, "b_error": r.error[:255]}
-        for r in retries
-    ]
-    if retry_rows:
-        await session.execute(
-            update(_OUTBOX)
-            .where(_C.id == bindparam("b_id"), _C.status == _PENDING)
-            .values(attempts=bindparam("b_attempts"), not_before=bindparam("b_not_before"),
-                    error=bindparam("b_error")),
-            retry_rows,
-        )
+        await run.run(_FAILED, failed_rows)
+    tried_rows = [{"id": r.id, "attempts": r.attempts, "not_before": r.not_before, "error": r.error[:255]}
+                  for r in retries]
+    if tried_rows:
+        await run.run(_TRIED, tried_rows)
 
 
-async def renew(session: AsyncSession, worker: str, lease_until: datetime) -> int:
-    """Extend every lease `worker` holds on pending rows; how many rows it holds."""
+async def renew(session: AsyncSession, worker: str, now: datetime, lease_until: datetime) -> int:
+    """Extend the leases `worker` still holds on pending rows; how many rows it holds.
+
+    A lease that already ran out is not extended: another process may have taken the row over.
+    """
     result = await session.execute(
         update(_OUTBOX)
-        .where(_C.leased_by == worker, _C.status == _PENDING)
+        .where(_C.leased_by == worker, _C.status == _PENDING, _C.lease_until >= now)
         .values(lease_until=lease_until)
     )
     return int(result.rowcount or 0)
 
 
-async def release(session: AsyncSession, worker: str) -> int:
-    """Give back every pending row `worker` holds (on shutdown), so others send them at once."""
-    result = await session.execute(
-        update(_OUTBOX)
-        .where(_C.leased_by == worker, _C.status == _PENDING)
-        .values(leased_by=None, lease_until=None)
-    )
+async def release(session: AsyncSession, worker: str, ids: Sequence[int] | None = None) -> int:
+    """Give back pending rows `worker` holds (all of them, or `ids`), so others send them at once."""
+    stmt = update(_OUTBOX).where(_C.leased_by == worker, _C.status == _PENDING)
+    if ids is not None:
+        stmt = stmt.where(_C.id.in_(ids))
+    result = await session.execute(stmt.values(leased_by=None, lease_until=None))
     return int(result.rowcount or 0)
 
 

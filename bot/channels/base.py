@@ -40,3 +40,52 @@ class Channel(Protocol):
     async def send(self, chat_id: str, message: RenderedMessage) -> None:
         """Deliver one rendered message to a chat."""
         ...
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """A file ready for a platform: its name, bytes and an optional caption (already in its markup)."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """How fast a platform lets one bot send: overall, and to one chat with a short burst."""
+
+    per_second: float
+    per_chat_per_second: float
+    per_chat_burst: int = 3
+    concurrency: int = 64  # requests in flight at once
+
+
+class DeliveryError(Exception):
+    """A send that did not go through.
+
+    `retry_after`: the platform said when to try again (HTTP 429). `permanent`: trying again cannot
+    help (the member blocked the bot, the chat does not exist). Otherwise the failure is transient.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason[:200]
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    """A channel's sending side, as the outbox drives it; raises DeliveryError when a send fails."""
+
+    name: str
+    capabilities: Capabilities
+    limits: RateLimits
+
+    async def send(self, chat_id: str, message: RenderedMessage) -> str | None:
+        """Deliver one message; the platform's message id if it gives one."""
+        ...
+
+    async def send_document(self, chat_id: str, document: RenderedDocument) -> str | None:
+        """Deliver one file; the platform's message id if it gives one."""
+        ...

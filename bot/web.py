@@ -1,0 +1,96 @@
+"""The web app (FastAPI) shared by the channels that push to us: the Telegram webhook, health.
+
+Build it with `create_app(settings)`; nothing is created at import time. The parts a route needs come
+through dependencies (`Annotated` aliases below) that tests can override.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy import text
+
+from bot.channels.telegram.runner import NotApplied, TelegramRuntime, TelegramUpdates, telegram_runtime
+from bot.config import Settings
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
+
+
+# Dependencies are `async def`: FastAPI runs a plain `def` in a thread pool, a thread hop per request.
+
+
+async def get_telegram(request: Request) -> TelegramUpdates:
+    runtime: TelegramRuntime | None = request.app.state.telegram
+    if runtime is None:
+        raise HTTPException(status_code=404)
+    return runtime.updates
+
+
+async def get_database(request: Request) -> Database:
+    return request.app.state.database
+
+
+TelegramDep = Annotated[TelegramUpdates, Depends(get_telegram)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SecretHeader = Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")]
+
+router = APIRouter()
+
+
+@router.post(TELEGRAM_WEBHOOK_PATH)
+async def telegram_webhook(request: Request, telegram: TelegramDep, secret: SecretHeader = None) -> Response:
+    """One update from Telegram: 200 once applied, 5xx to have Telegram deliver it again."""
+    if secret is None:
+        raise HTTPException(status_code=401)
+    if not telegram.secret_matches(secret):
+        raise HTTPException(status_code=403)
+    try:
+        answer = await telegram.webhook(await request.body())
+    except ValidationError:
+        raise HTTPException(status_code=400) from None
+    except NotApplied:
+        return Response(status_code=503)
+    return JSONResponse(answer) if answer else Response(status_code=200)
+
+
+@router.get("/healthz")
+async def healthz(database: DatabaseDep) -> Response:
+    """200 while the database answers, 503 otherwise."""
+    try:
+        async with database.session() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure means not healthy
+        log.warning("health check: database unavailable: %s", type(error).__name__)
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings, *, telegram: TelegramRuntime | None = None) -> FastAPI:
+    """The web app; with no `telegram` given it runs one built from `settings` (if a token is set)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            runtime = telegram
+            if runtime is None and settings.telegram_token is not None:
+                runtime = await stack.enter_async_context(telegram_runtime(settings))
+            if runtime is not None:
+                database = runtime.db
+            else:
+                database = Database.connect(settings.database_url, pool_size=settings.database_pool_size)
+                stack.push_async_callback(database.dispose)
+            app.state.telegram, app.state.database = runtime, database
+            yield
+
+    app = FastAPI(title="Báo cáo bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(router)
+    return app
