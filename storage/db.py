@@ -126,7 +126,13 @@ class Database:
 def _sqlite_engine(url: URL) -> AsyncEngine:
     # isolation_level=None stops sqlite3 from issuing its own (deferred, DML-only) BEGIN, so the
     # "begin" listener below decides how every transaction starts (SQLAlchemy's documented recipe).
-    connect_args = {"isolation_level": None, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    # check_same_thread=False: storage/hot.py runs the hot path's statements on this connection from
+    # the event loop's thread (while it holds the connection, so never two threads at once).
+    connect_args = {
+        "isolation_level": None,
+        "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+        "check_same_thread": False,
+    }
     if _is_memory(url):
         # The dialect's StaticPool already shares one connection, which a memory database requires.
         engine = create_async_engine(url, connect_args=connect_args)
