@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.channels.base import (
     DeliveryError,
@@ -299,7 +299,7 @@ class QueuedReplies:
         self.rows: list[QueuedMessage] = []
         self.held = False
 
-    async def __call__(self, session: AsyncSession, outbound: Outbound) -> None:
+    async def __call__(self, session: AsyncConnection, outbound: Outbound) -> None:
         sender = self.outbox.senders[self.channel]
         messages = [
             _new_message(message)
@@ -352,8 +352,13 @@ class Outbox:
         return QueuedReplies(self, channel)
 
     async def queue(
-        self, session: AsyncSession, channel: str, chat_id: str, messages: Sequence[NewMessage],
-        *, hold: bool = False,
+        self,
+        session: AsyncSession | AsyncConnection,
+        channel: str,
+        chat_id: str,
+        messages: Sequence[NewMessage],
+        *,
+        hold: bool = False,
     ) -> tuple[list[QueuedMessage], bool]:
         """Insert rows for one chat; with `hold`, lease them to this process if it can send them now.
 

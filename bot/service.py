@@ -63,7 +63,7 @@ class Outbound:
 
 # Called inside the turn's transaction with its replies, so that queued replies (the outbox) commit
 # together with the answers they confirm, or not at all.
-WithinTurn = Callable[[AsyncSession, "Outbound"], Awaitable[None]]
+WithinTurn = Callable[[AsyncConnection, "Outbound"], Awaitable[None]]
 
 
 def _say(message_id: str, **params: object) -> Reply:
@@ -114,7 +114,7 @@ class ReportService:
             scope = _Scope(connection)
             outbound = await self._turn(scope, inbound, now)
             if outbound is not None and within is not None:
-                await within(await scope.session(), outbound)
+                await within(connection, outbound)
             await scope.close()
         return outbound
 
