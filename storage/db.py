@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event
@@ -92,6 +93,19 @@ def _on_sqlite_begin(connection: Connection) -> None:
     # Take the write lock up front. A deferred BEGIN that reads and then writes cannot upgrade when
     # another process committed in between: SQLite fails at once with "database is locked" instead
     # of waiting busy_timeout. One connection per process makes the cost (no parallel readers) moot.
+    #
+    # First try without waiting, right here in the event loop's thread (microseconds, where the
+    # hand-off to aiosqlite's thread costs a few hundred): only when another process holds the
+    # lock does it go the slow way, waiting up to busy_timeout in aiosqlite's thread.
+    sqlite = connection.connection.driver_connection._conn  # type: ignore[union-attr]
+    sqlite.execute("PRAGMA busy_timeout=0")
+    try:
+        sqlite.execute("BEGIN IMMEDIATE")
+        return
+    except sqlite3.OperationalError:
+        pass
+    finally:
+        sqlite.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from storage.db import Database, NestedSession, async_url
 from storage.models import Base, Member
@@ -50,15 +52,37 @@ async def test_sqlite_connections_are_set_up_for_concurrent_use(tmp_path: Path) 
 
 
 async def test_every_sqlite_transaction_begins_immediate(tmp_path: Path) -> None:
-    db = Database.connect(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
-    statements: list[str] = []
-    event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    """A transaction holds the write lock from its first statement, even one that only reads."""
+    path = tmp_path / "a.db"
+    db = Database.connect(f"sqlite+aiosqlite:///{path}")
     try:
         async with db.session() as session, session.begin():
             await session.scalar(text("SELECT 1"))
+            other = sqlite3.connect(path, timeout=0)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            other.close()
     finally:
         await db.dispose()
-    assert statements[-2:] == ["BEGIN IMMEDIATE", "SELECT 1"]
+
+
+async def test_a_transaction_waits_for_another_process_holding_the_lock(tmp_path: Path) -> None:
+    """The quick lock attempt fails while another process writes; the turn waits instead of failing."""
+    path = tmp_path / "a.db"
+    db = Database.connect(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with db.session() as session, session.begin():  # creates the file in WAL mode
+            await session.execute(text("CREATE TABLE t (x INTEGER)"))
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+        async with db.session() as session, session.begin():
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+        other.close()
+        async with db.session() as session:
+            assert await session.scalar(text("SELECT count(*) FROM t")) == 1
+    finally:
+        await db.dispose()
 
 
 async def test_a_rolled_back_transaction_leaves_nothing_and_savepoints_work(database: Database) -> None:
