@@ -43,6 +43,7 @@ from bot.service import Outbound
 from storage import outbox as store
 from storage.db import Database
 from storage.outbox import NewMessage, QueuedMessage, Retry
+from storage.turns import forget_updates
 
 log = logging.getLogger(__name__)
 
@@ -546,6 +547,8 @@ class Outbox:
                     await store.renew(session, self.worker, now, now + self.lease)
                     if started - last_purge > 3600:
                         await store.purge(session, now - PURGE_AFTER)
+                        # Updates are redelivered within a day; their ids need not be kept forever.
+                        await forget_updates(session, now - PURGE_AFTER)
                         last_purge = started
                 self._lease_valid_until = started + self.lease.total_seconds()
             except Exception as error:  # noqa: BLE001 - sends stop by themselves when the lease is gone

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import Answer, Attachment, DialogState, Effect, Reopen, SaveAnswer, SubmissionView, Submit
 from storage.hot import Executor, Sql
-from storage.models import AnswerRevision, DialogStateRow
+from storage.models import AnswerRevision, DialogStateRow, ProcessedUpdate
 
 
 class TurnConflict(Exception):
@@ -226,3 +226,9 @@ async def answer_history(session: AsyncSession, submission_id: int, question_id:
 async def count_dialogs(session: AsyncSession) -> int:
     """How many dialog states are stored (benchmarks check memory does not grow with it)."""
     return int((await session.execute(select(func.count()).select_from(DialogStateRow))).scalar_one())
+
+
+async def forget_updates(session: AsyncSession, before: datetime) -> int:
+    """Drop the record of updates applied before `before` (platforms redeliver within a day)."""
+    result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before))
+    return int(result.rowcount or 0)
