@@ -56,6 +56,15 @@ class RecordingSender:
 def texts(n: int, prefix: str = "tin") -> list[NewMessage]:
     return [NewMessage(kind="text", body=f"{prefix} {i}") for i in range(n)]
 
+async def replies_of_a_turn(box: Outbox, database: Database, n: int) -> None:
+    """A turn that queues `n` replies to chat 42 in its transaction; the process then sends them."""
+    queued = box.within("fake")
+    async with database.session() as session, session.begin():
+        replies = tuple(Reply(body=(Msg(f"tin {i}"),)) for i in range(n))
+        await queued(session, Outbound("42", "vi", replies))
+    box.dispatch(queued)
+
+
 
 async def queue(database: Database, chat_id: str, messages: list[NewMessage], *, channel: str = "fake",
                 leased_by: str | None = None, lease_for: float = 30.0) -> list[int]:
@@ -126,11 +135,7 @@ async def test_one_chat_gets_a_short_burst_then_its_rate_in_order(database: Data
     sender = RecordingSender(RateLimits(per_second=1000, per_chat_per_second=10, per_chat_burst=2))
     box = Outbox(database, {"fake": sender}, poll_seconds=0.05)
     async with box.running():
-        queued = box.within("fake")
-        async with database.session() as session, session.begin():
-            replies = tuple(Reply(body=(Msg(f"tin {i}"),)) for i in range(6))
-            await queued(session, Outbound("42", "vi", replies))
-        box.dispatch(queued)
+        await replies_of_a_turn(box, database, 6)
         await until(lambda: len(sender.sent) == 6)
     assert [text for _, text, _ in sender.sent] == [f"tin {i}" for i in range(6)]
     times = [at for _, _, at in sender.sent]
@@ -245,11 +250,7 @@ async def test_stopping_gives_back_the_rows_not_yet_sent(database: Database) -> 
     sender = RecordingSender(RateLimits(per_second=100, per_chat_per_second=0.2, per_chat_burst=1))
     box = Outbox(database, {"fake": sender}, poll_seconds=0.05)
     async with box.running():
-        queued = box.within("fake")
-        async with database.session() as session, session.begin():
-            replies = tuple(Reply(body=(Msg(f"tin {i}"),)) for i in range(3))
-            await queued(session, Outbound("42", "vi", replies))
-        box.dispatch(queued)
+        await replies_of_a_turn(box, database, 3)
         await until(lambda: len(sender.sent) == 1)
     statuses = [(r.status, r.leased_by) for r in await rows(database)]
     assert statuses == [("sent", None), ("pending", None), ("pending", None)]
@@ -281,11 +282,7 @@ async def test_rows_waiting_while_the_database_was_unreachable_are_given_back_no
 
     monkeypatch.setattr(store, "renew", renew)
     async with box.running():
-        queued = box.within("fake")
-        async with database.session() as session, session.begin():
-            replies = tuple(Reply(body=(Msg(f"tin {i}"),)) for i in range(3))
-            await queued(session, Outbound("42", "vi", replies))
-        box.dispatch(queued)
+        await replies_of_a_turn(box, database, 3)
         await until(lambda: len(sender.sent) == 1)
         await asyncio.sleep(1.3)  # no renewal: the leases of the two waiting rows ran out
         assert len(sender.sent) == 1, "a row whose lease may have been taken over is not sent"
