@@ -270,7 +270,8 @@ class _Lane:
         """Forget idle chats whose burst has refilled (their limit no longer matters)."""
         now = time.monotonic()
         idle = [
-            chat_id for chat_id, chat in self.chats.items()
+            chat_id
+            for chat_id, chat in self.chats.items()
             if not chat.queue and not chat.busy and not chat.scheduled and chat.bucket.is_full(now)
         ]
         for chat_id in idle:
@@ -283,8 +284,9 @@ class _Lane:
 
 
 def _with_attempts(row: QueuedMessage, attempts: int) -> QueuedMessage:
-    return QueuedMessage(row.id, row.channel, row.chat_id, row.kind, row.body, row.buttons, row.filename,
-                         row.content, attempts)
+    return QueuedMessage(
+        row.id, row.channel, row.chat_id, row.kind, row.body, row.buttons, row.filename, row.content, attempts
+    )
 
 
 class QueuedReplies:
@@ -308,8 +310,9 @@ class QueuedReplies:
             for message in render(reply, outbound.locale, sender.capabilities)
         ]
         # The turn may run again after a conflict: only the last run's rows exist.
-        self.rows, self.held = await self.outbox.queue(session, self.channel, outbound.chat_id, messages,
-                                                       hold=True)
+        self.rows, self.held = await self.outbox.queue(
+            session, self.channel, outbound.chat_id, messages, hold=True
+        )
 
 
 class Outbox:
@@ -367,13 +370,17 @@ class Outbox:
         """
         now = self.clock()
         hold = (
-            hold
-            and self._running
-            and channel in self._lanes
-            and self.held + len(messages) <= self.capacity
+            hold and self._running and channel in self._lanes and self.held + len(messages) <= self.capacity
         )
-        rows = await store.enqueue(session, channel, chat_id, messages, now=now,
-                                   worker=self.worker if hold else None, lease_until=now + self.lease)
+        rows = await store.enqueue(
+            session,
+            channel,
+            chat_id,
+            messages,
+            now=now,
+            worker=self.worker if hold else None,
+            lease_until=now + self.lease,
+        )
         return rows, bool(rows) and all(row.leased for row in rows)
 
     async def queue_messages(
@@ -383,7 +390,12 @@ class Outbox:
         await self.queue(session, channel, chat_id, [_new_message(m) for m in messages])
 
     async def queue_document(
-        self, session: AsyncSession, channel: str, chat_id: str, filename: str, content: bytes,
+        self,
+        session: AsyncSession,
+        channel: str,
+        chat_id: str,
+        filename: str,
+        content: bytes,
         caption: str = "",
     ) -> None:
         """Queue a file (a compiled report) for the poller; `wake()` after the commit."""
@@ -487,8 +499,13 @@ class Outbox:
         while True:
             try:
                 async with self.db.session() as session, session.begin():
-                    await store.finish(session, sent=outcomes.sent, failed=outcomes.failed,
-                                       retries=outcomes.retries, now=self.clock())
+                    await store.finish(
+                        session,
+                        sent=outcomes.sent,
+                        failed=outcomes.failed,
+                        retries=outcomes.retries,
+                        now=self.clock(),
+                    )
                 break
             except Exception as error:  # noqa: BLE001 - keep the outcomes and write them later
                 log.warning("could not record outbox outcomes: %s", type(error).__name__)
@@ -511,8 +528,9 @@ class Outbox:
             try:
                 now = self.clock()
                 async with self.db.session() as session, session.begin():
-                    rows = await store.claim(session, self.worker, channels, now=now,
-                                             lease_until=now + self.lease, limit=room)
+                    rows = await store.claim(
+                        session, self.worker, channels, now=now, lease_until=now + self.lease, limit=room
+                    )
             except Exception as error:  # noqa: BLE001 - try again at the next poll
                 log.warning("could not claim outbox rows: %s", type(error).__name__)
                 continue

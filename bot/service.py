@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.i18n import LOCALES
@@ -25,9 +25,9 @@ from dialogs.events import Context, Incoming, Msg, Reply
 from dialogs.text import clean, fold
 from storage.campaigns import CampaignSummary, all_campaigns
 from storage.db import Database
-from storage.hot import Executor, executor
 from storage.invites import RedeemFailure, redeem_invite
 from storage.members import MembershipView, MemberView, load_member, set_locale
+from storage.transaction import TurnScope, turn_transaction
 from storage.turns import TurnConflict, claim_update, load_turn, save_turn
 from storage.units import ancestor_ids
 
@@ -108,17 +108,13 @@ class ReportService:
 
     async def _handle_once(self, inbound: Inbound, within: WithinTurn | None) -> Outbound | None:
         now = self.clock()
-        # A plain connection transaction: the ORM session's own begin/commit cost more than half of
-        # a turn's CPU (profiled). The rare paths that want a session get one bound to it.
-        async with self.db.engine.connect() as connection, connection.begin():
-            scope = _Scope(connection)
+        async with turn_transaction(self.db) as scope:
             outbound = await self._turn(scope, inbound, now)
             if outbound is not None and within is not None:
-                await within(connection, outbound)
-            await scope.close()
+                await within(scope.connection, outbound)
         return outbound
 
-    async def _turn(self, scope: _Scope, inbound: Inbound, now: datetime) -> Outbound | None:
+    async def _turn(self, scope: TurnScope, inbound: Inbound, now: datetime) -> Outbound | None:
         conn = await scope.executor()
         if inbound.update_id is not None and not await claim_update(
             conn, inbound.channel, inbound.update_id, now
@@ -168,7 +164,7 @@ class ReportService:
         )
         return Outbound(inbound.chat_id, locale, turn.replies)
 
-    async def _campaign_for(self, scope: _Scope, membership: MembershipView) -> CampaignSummary | None:
+    async def _campaign_for(self, scope: TurnScope, membership: MembershipView) -> CampaignSummary | None:
         """The newest campaign rooted at the member's unit or an ancestor of it."""
         # Campaigns change a few times a year; looking them up on every message would cost a query
         # per turn, so the whole (short) list is kept for a few seconds and matched in memory.
@@ -203,39 +199,9 @@ class ReportService:
         return Outbound(inbound.chat_id, locale, (_say("service.language_set"),))
 
 
-class _Scope:
-    """One turn's transaction: the hot-path executor, and an ORM session only if something asks."""
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        self.connection = connection
-        self._executor: Executor | None = None
-        self._session: AsyncSession | None = None
-
-    async def executor(self) -> Executor:
-        if self._executor is None:
-            self._executor = await executor(self.connection)
-        return self._executor
-
-    async def session(self) -> AsyncSession:
-        if self._session is None:
-            # Joins the connection's transaction; committing stays with the connection.
-            self._session = AsyncSession(bind=self.connection, expire_on_commit=False)
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.flush()
-            await self._session.close()
-
-
 def _reporting_membership(member: MemberView) -> MembershipView:
     """The membership whose unit's report this member writes: a reporter role first."""
     for membership in member.memberships:
         if membership.role == "reporter":
             return membership
     return member.memberships[0]
-
-
-def is_database_down(error: BaseException) -> bool:
-    """Whether an error means the database could not be reached (tell the member to retry)."""
-    return isinstance(error, OperationalError | DBAPIError | OSError | ConnectionError)

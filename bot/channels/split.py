@@ -30,7 +30,7 @@ def split_text(text: str, limit: int) -> list[str]:
                 cut = position
                 break
         if cut <= 0:
-            piece, rest = head, rest[len(head):]
+            piece, rest = head, rest[len(head) :]
         else:
             piece, rest = rest[:cut], rest[cut:].lstrip("\n ")
         if piece.strip():

@@ -13,8 +13,9 @@ from rich.text import Text
 from bot.channels.base import Capabilities, RenderedMessage
 from bot.i18n import t
 from bot.render import render
-from bot.service import Inbound, ReportService, is_database_down
+from bot.service import Inbound, ReportService
 from dialogs.events import Incoming
+from storage.errors import is_database_down
 
 CAPABILITIES = Capabilities(buttons=False, files=False, edits=False, max_length=100_000)
 

@@ -138,8 +138,9 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     await sender.set_commands()
     async with telegram_runtime(settings, sender) as runtime:
         app = create_app(settings, telegram=runtime)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                                lifespan="on")
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, lifespan="on"
+        )
         server = _server_class()(config)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -134,8 +134,9 @@ def _attachment(message: Message) -> Attachment | None:
         return Attachment(kind="photo", file_id=photo.file_id, size=photo.file_size)
     if message.document is not None:
         document = message.document
-        return Attachment(kind="document", file_id=document.file_id, name=document.file_name,
-                          size=document.file_size)
+        return Attachment(
+            kind="document", file_id=document.file_id, name=document.file_name, size=document.file_size
+        )
     return None
 
 
@@ -152,8 +153,12 @@ def keyboard(message: RenderedMessage) -> dict[str, Any]:
 
 def send_message(chat_id: str, message: RenderedMessage) -> dict[str, str]:
     """The form fields of sendMessage for one rendered message (its text already HTML-escaped)."""
-    fields = {"chat_id": chat_id, "text": message.text, "parse_mode": "HTML",
-              "link_preview_options": _NO_PREVIEW}
+    fields = {
+        "chat_id": chat_id,
+        "text": message.text,
+        "parse_mode": "HTML",
+        "link_preview_options": _NO_PREVIEW,
+    }
     if message.buttons:
         fields["reply_markup"] = json.dumps(keyboard(message), ensure_ascii=False, separators=(",", ":"))
     return fields
@@ -181,5 +186,6 @@ def webhook_answer(query_id: str) -> dict[str, Any]:
 
 def menu(locale: str) -> list[BotCommand]:
     """The bot's command menu in `locale`."""
-    return [BotCommand(command=name, description=t(f"telegram.command.{name}", locale))
-            for name in MENU_COMMANDS]
+    return [
+        BotCommand(command=name, description=t(f"telegram.command.{name}", locale)) for name in MENU_COMMANDS
+    ]

@@ -30,10 +30,11 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.config import Settings
 from bot.i18n import LOCALES, t
 from bot.outbox import Outbox
-from bot.service import ReportService, is_database_down
+from bot.service import ReportService
 from storage.db import Database
-from storage.hot import executor
+from storage.errors import is_database_down
 from storage.members import member_by_identity
+from storage.transaction import turn_transaction
 from storage.turns import claim_update
 
 log = logging.getLogger(__name__)
@@ -85,15 +86,17 @@ class TelegramUpdates:
     async def _tell(self, notice: mapping.Notice) -> None:
         """Answer a message the report cannot take, once even if Telegram delivers it twice."""
         db = self.service.db
-        async with db.session() as session, session.begin():
-            run = await executor(await session.connection())
+        async with turn_transaction(db) as scope:
+            session = await scope.session()
+            run = await scope.executor()
             if not await claim_update(run, mapping.CHANNEL, notice.update_id, datetime.now(UTC)):
                 return
             member = await member_by_identity(session, mapping.CHANNEL, notice.user_id)
             locale = member.locale if member is not None and member.locale in LOCALES else "vi"
             text = html.escape(t(notice.text_id, locale), quote=False)
-            await self.outbox.queue_messages(session, mapping.CHANNEL, notice.chat_id,
-                                             [RenderedMessage(text)])
+            await self.outbox.queue_messages(
+                session, mapping.CHANNEL, notice.chat_id, [RenderedMessage(text)]
+            )
         self.outbox.wake()
 
     async def apply(self, update: Update) -> str | None:
@@ -107,8 +110,9 @@ class TelegramUpdates:
 
     async def _failed(self, update: Update, error: Exception) -> str | None:
         if is_database_down(error):
-            log.warning("update %d not applied, database unavailable: %s", update.update_id,
-                        type(error).__name__)
+            log.warning(
+                "update %d not applied, database unavailable: %s", update.update_id, type(error).__name__
+            )
             raise NotApplied() from error
         count = self._failures.pop(update.update_id, 0) + 1
         if count < self.give_up_after:
@@ -117,8 +121,12 @@ class TelegramUpdates:
                 self._failures.popitem(last=False)
             log.warning("update %d not applied (try %d): %s", update.update_id, count, type(error).__name__)
             raise NotApplied() from error
-        log.error("update %d failed %d times, asking the member to send it again", update.update_id, count,
-                  exc_info=error)
+        log.error(
+            "update %d failed %d times, asking the member to send it again",
+            update.update_id,
+            count,
+            exc_info=error,
+        )
         inbound = mapping.inbound_from_update(update)
         if inbound is not None:
             try:
@@ -237,19 +245,24 @@ def sender_from(settings: Settings) -> TelegramSender:
 
 
 @contextlib.asynccontextmanager
-async def telegram_runtime(settings: Settings, sender: TelegramSender | None = None) -> AsyncIterator[
-    TelegramRuntime
-]:
+async def telegram_runtime(
+    settings: Settings, sender: TelegramSender | None = None
+) -> AsyncIterator[TelegramRuntime]:
     """Build and start the Telegram bot's parts from settings; stop and close them on exit."""
     sender = sender or sender_from(settings)
     db = Database.connect(settings.database_url, pool_size=settings.database_pool_size)
     try:
         service = ReportService(db)
-        outbox = Outbox(db, {sender.name: sender}, lease_seconds=settings.outbox_lease_seconds,
-                        poll_seconds=settings.outbox_poll_seconds)
+        outbox = Outbox(
+            db,
+            {sender.name: sender},
+            lease_seconds=settings.outbox_lease_seconds,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
         secret = settings.telegram_webhook_secret
-        updates = TelegramUpdates(service, outbox, sender,
-                                  webhook_secret=secret.get_secret_value() if secret else None)
+        updates = TelegramUpdates(
+            service, outbox, sender, webhook_secret=secret.get_secret_value() if secret else None
+        )
         async with outbox.running():
             yield TelegramRuntime(db, service, outbox, sender, updates)
     finally:

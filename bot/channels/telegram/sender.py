@@ -92,8 +92,13 @@ class TelegramSender:
             raise DeliveryError("429 retry after", retry_after=float(error.retry_after)) from error
         except TelegramEntityTooLarge as error:
             raise DeliveryError("413 too large", permanent=True) from error
-        except (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound, TelegramMigrateToChat,
-                TelegramConflictError) as error:
+        except (
+            TelegramBadRequest,
+            TelegramForbiddenError,
+            TelegramNotFound,
+            TelegramMigrateToChat,
+            TelegramConflictError,
+        ) as error:
             # The member blocked the bot, the chat is gone, the request is wrong: trying again
             # sends the same thing to the same answer.
             raise DeliveryError(f"{type(error).__name__}: {error.message}", permanent=True) from error
@@ -163,7 +168,10 @@ class TelegramSender:
     async def get_updates(self, offset: int | None, timeout: int) -> list[Update]:
         """Long-poll for updates from `offset`; confirms every update before it."""
         return await self.bot.get_updates(
-            offset=offset, timeout=timeout, limit=100, allowed_updates=ALLOWED_UPDATES,
+            offset=offset,
+            timeout=timeout,
+            limit=100,
+            allowed_updates=ALLOWED_UPDATES,
             request_timeout=timeout + 15,
         )
 
@@ -184,8 +192,9 @@ class TelegramSender:
             raise TelegramUnavailable("unreachable", type(error).__name__) from error
 
     async def set_webhook(self, url: str, secret: str) -> None:
-        await self.bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
-                                   max_connections=40)
+        await self.bot.set_webhook(
+            url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, max_connections=40
+        )
 
     async def delete_webhook(self) -> None:
         """Long polling and a webhook exclude each other: polling starts by removing the webhook."""
