@@ -8,21 +8,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.i18n import LOCALES
+from bot.router import (
+    Compile,
+    Intent,
+    Join,
+    Language,
+    MemberFacts,
+    Oversight,
+    Reminders,
+    Report,
+    SwitchMembership,
+    route,
+)
 from dialogs import engine
 from dialogs.builtin import get_outline
 from dialogs.events import Context, Incoming, Msg, Reply
-from dialogs.text import clean, fold
+from dialogs.text import clean
 from storage.campaigns import CampaignSummary, all_campaigns
 from storage.db import Database
 from storage.invites import RedeemFailure, redeem_invite
@@ -33,9 +44,6 @@ from storage.units import ancestor_ids
 
 log = logging.getLogger(__name__)
 
-# "/start K7QM-4XPA" (deep link) or the code typed alone, with or without the dash.
-_CODE = re.compile(r"^(?:/start\s+)?([A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4})$")
-_LANGUAGE_WORDS = {"ngonngu", "ngon ngu", "language"}
 _CAMPAIGN_CACHE_SECONDS = 10.0
 _MAX_ATTEMPTS = 5
 
@@ -121,25 +129,50 @@ class ReportService:
         ):
             return None
         member = await load_member(conn, inbound.channel, inbound.user_id)
+        # Cleaned once, here: the router and the engine both read this text, and it is what is stored.
         text = clean(inbound.incoming.text)
+        incoming = inbound.incoming if text == inbound.incoming.text else replace(inbound.incoming, text=text)
         if member is None or not member.memberships:
-            return await self._join(await scope.session(), inbound, text, now)
+            facts = MemberFacts(joined=False)
+        else:
+            locale = member.locale if member.locale in LOCALES else "vi"
+            facts = MemberFacts(True, frozenset(m.role for m in member.memberships), locale)
+        # A button press or a file belongs to the report; only typed text can ask for something else.
+        typed = incoming.action is None and incoming.attachment is None
+        intent = route(text, facts) if typed or not facts.joined else Report(text)
 
-        locale = member.locale if member.locale in LOCALES else "vi"
-        folded = fold(text)
-        if folded in _LANGUAGE_WORDS or folded.rsplit(" ", 1)[0] in _LANGUAGE_WORDS:
-            return await self._switch_language(await scope.session(), inbound, member, text)
-        if _CODE.match(text) and text.startswith("/start"):
-            # A deep link opened again by someone already joined: just resume.
-            inbound = Inbound(
-                inbound.channel,
-                inbound.user_id,
-                inbound.chat_id,
-                Incoming(text="/baocao"),
-                inbound.update_id,
-                inbound.display_name,
-            )
+        if isinstance(intent, Join) or member is None:
+            return await self._join(await scope.session(), inbound, intent, now)
+        reply: tuple[Reply, ...]
+        match intent:
+            case Language(wanted):
+                return await self._switch_language(await scope.session(), inbound, member, wanted)
+            case Report(report_text) if facts.reports:
+                incoming = replace(incoming, text=report_text)
+                return await self._report(scope, inbound, member, facts.locale, incoming, now)
+            case Report():
+                # A supervisor with no report of their own is not dropped into one: no dialog, no submission.
+                reply = (_say("service.supervisor_help", unit=_overseen(member)),)
+            case Oversight() | Compile() | Reminders() if not facts.supervises:
+                unit = _reporting_membership(member).unit_name
+                reply = (_say("service.for_supervisors", unit=unit), _say("service.report_kept"))
+            case _:
+                reply = (_say("service.not_yet", function=_function(intent)),)
+                if facts.reports:
+                    reply += (_say("service.report_kept"),)
+        return Outbound(inbound.chat_id, facts.locale, reply)
 
+    async def _report(
+        self,
+        scope: TurnScope,
+        inbound: Inbound,
+        member: MemberView,
+        locale: str,
+        incoming: Incoming,
+        now: datetime,
+    ) -> Outbound:
+        """One step of the member's report dialog in the newest campaign that covers their unit."""
+        conn = await scope.executor()
         membership = _reporting_membership(member)
         campaign = await self._campaign_for(scope, membership)
         if campaign is None:
@@ -152,7 +185,7 @@ class ReportService:
             conn, member.member_id, campaign.id, membership.unit_id, membership.unit_name, now
         )
         context = Context(outline=outline, answers=loaded.answers, submission=loaded.submission, now=now)
-        turn = engine.step(context, loaded.state, inbound.incoming)
+        turn = engine.step(context, loaded.state, incoming)
         await save_turn(
             conn,
             member_id=member.member_id,
@@ -173,12 +206,11 @@ class ReportService:
         ancestors = set(ancestor_ids(membership.path))
         return next((c for c in self._campaigns[1] if c.root_unit_id in ancestors), None)
 
-    async def _join(self, session: AsyncSession, inbound: Inbound, text: str, now: datetime) -> Outbound:
-        match = _CODE.match(text)
-        if match is None:
+    async def _join(self, session: AsyncSession, inbound: Inbound, intent: Intent, now: datetime) -> Outbound:
+        if not isinstance(intent, Join) or intent.code is None:
             return Outbound(inbound.chat_id, "vi", (_say("service.need_invite"),))
         result = await redeem_invite(
-            session, match.group(1), inbound.channel, inbound.user_id, inbound.display_name, now
+            session, intent.code, inbound.channel, inbound.user_id, inbound.display_name, now
         )
         if isinstance(result, RedeemFailure):
             return Outbound(inbound.chat_id, "vi", (_say(f"service.invite.{result.reason}"),))
@@ -190,11 +222,9 @@ class ReportService:
         )
 
     async def _switch_language(
-        self, session: AsyncSession, inbound: Inbound, member: MemberView, text: str
+        self, session: AsyncSession, inbound: Inbound, member: MemberView, wanted: str
     ) -> Outbound:
-        words = fold(text).split()
-        wanted = words[-1] if len(words) > 1 and words[-1] in LOCALES else None
-        locale = wanted or ("en" if member.locale == "vi" else "vi")
+        locale = wanted if wanted in LOCALES else "vi"
         await set_locale(session, member.member_id, locale)
         return Outbound(inbound.chat_id, locale, (_say("service.language_set"),))
 
@@ -205,3 +235,22 @@ def _reporting_membership(member: MemberView) -> MembershipView:
         if membership.role == "reporter":
             return membership
     return member.memberships[0]
+
+
+def _overseen(member: MemberView) -> str:
+    """The names of the units a member oversees, highest first."""
+    return ", ".join(m.unit_name for m in member.memberships if m.role == "supervisor")
+
+
+def _function(intent: Intent) -> Msg:
+    """The name of the function an intent asks for, for "not available yet"."""
+    match intent:
+        case Oversight(view):
+            return Msg(f"service.function.{view.value}")
+        case Compile():
+            return Msg("service.function.compile")
+        case Reminders():
+            return Msg("service.function.reminders")
+        case SwitchMembership():
+            return Msg("service.function.switch")
+    raise ValueError(intent)
