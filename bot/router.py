@@ -189,6 +189,8 @@ def _table(phrases: Mapping[_Kind, tuple[str, ...]]) -> tuple[dict[str, _Kind], 
 _EXACT, _FOLDED = _table(_PHRASES)
 _EN_EXACT, _EN_FOLDED = _table(_ENGLISH_PHRASES)
 _SUPERVISOR_EXACT, _SUPERVISOR_FOLDED = _table({_Kind.MISSING: _SUPERVISOR_ONLY})
+# The first word of every phrase: most messages are answers, and one folded word tells them apart.
+_FIRST_WORDS = frozenset(key.split()[0] for key in (*_FOLDED, *_EN_FOLDED, *_SUPERVISOR_FOLDED))
 
 
 # --- routing ----------------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ def _route_slash(text: str, member: MemberFacts) -> Intent:
 
 def _route_words(text: str, member: MemberFacts) -> Intent | None:
     raw = [token for token in (_strip_edges(t) for t in text.split()) if token]
-    if not raw:
+    if not raw or tx.fold(raw[0]) not in _FIRST_WORDS:
         return None
     exact = [tx.words(t) for t in raw]
     folded = [tx.fold(t) for t in raw]
