@@ -215,11 +215,9 @@ class ReportService:
         if isinstance(result, RedeemFailure):
             return Outbound(inbound.chat_id, "vi", (_say(f"service.invite.{result.reason}"),))
         role = Msg(f"service.role.{result.role}")
-        return Outbound(
-            inbound.chat_id,
-            "vi",
-            (_say("service.joined", unit=result.unit_name, role=role),),
-        )
+        # A supervisor has no report to start: point them to what they can type instead.
+        joined = "service.joined" if result.role == "reporter" else "service.joined_supervisor"
+        return Outbound(inbound.chat_id, "vi", (_say(joined, unit=result.unit_name, role=role),))
 
     async def _switch_language(
         self, session: AsyncSession, inbound: Inbound, member: MemberView, wanted: str

@@ -92,7 +92,12 @@ async def test_a_sentence_that_merely_contains_the_words_is_still_the_answer(wor
 
 async def test_a_supervisor_with_no_report_of_their_own_is_not_dropped_into_one(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    supervisor = await joined(database, "601", codes["H"])
+    supervisor = Cadre(ReportService(database), "601")
+    welcome = await supervisor.says(codes["H"])
+    assert "cán bộ theo dõi của Huyện Mẫu" in welcome and "trợ giúp" in welcome
+    assert "/baocao" not in welcome
+    for typed in ("/trogiup", "trợ giúp"):
+        assert "/chuanop" in await supervisor.says(typed)
     for typed in ("/baocao", "báo cáo", "tiếp tục", "Đã tổ chức 3 hội nghị.", "/start " + codes["H"]):
         reply = await supervisor.says(typed)
         assert "Huyện Mẫu" in reply and "không có báo cáo riêng" in reply, typed
