@@ -269,7 +269,9 @@ async def test_rows_given_directly_go_through_the_same_rule(database: Database) 
     assert await count_units(database) == 0
 
 
-async def test_invisible_characters_from_excel_never_reach_the_tree(database: Database, tmp_path: Path) -> None:
+async def test_invisible_characters_from_excel_never_reach_the_tree(
+    database: Database, tmp_path: Path
+) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
