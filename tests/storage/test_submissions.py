@@ -3,78 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bot.i18n import t
-from dialogs.events import Answer, DialogState, Effect, Reopen, SaveAnswer, Submit
-from storage.campaigns import create_campaign
+from dialogs.events import Answer, DialogState, Reopen, SaveAnswer, Submit
 from storage.db import Database
-from storage.models import Member, Submission
+from storage.models import Submission
 from storage.submissions import SubmissionChanged, approve_submission, return_submission
 from storage.transaction import turn_transaction
-from storage.turns import LoadedTurn, TurnConflict, answer_history, load_turn, save_turn
-from storage.units import UnitRow, import_units, unit_by_code
-
-NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Report:
-    """One unit's report in one campaign, with a cadre who writes it and a supervisor who reviews it."""
-
-    db: Database
-    campaign_id: int
-    unit_id: int
-    cadre: int
-    supervisor: int
-
-
-@pytest.fixture
-async def report(database: Database) -> Report:
-    await import_units(
-        database, [UnitRow(2, "H", "Huyện Mẫu", "huyen", None), UnitRow(3, "X", "Xã Mẫu", "xa", "H")]
-    )
-    async with database.session() as session, session.begin():
-        campaign_id = await create_campaign(
-            session, "ct30-20nam", 1, "Tổng kết", "H", {"xa": date(2018, 6, 30)}
-        )
-        unit = await unit_by_code(session, "X")
-        assert unit is not None
-        members = [
-            await session.scalar(
-                insert(Member).values(display_name=name, created_at=NOW).returning(Member.id)
-            )
-            for name in ("Chị Lan", "Anh Minh")
-        ]
-    return Report(database, campaign_id, unit.id, int(members[0] or 0), int(members[1] or 0))
-
-
-async def load(report: Report, db: Database | None = None) -> LoadedTurn:
-    async with turn_transaction(db or report.db) as scope:
-        return await load_turn(
-            await scope.executor(), report.cadre, report.campaign_id, report.unit_id, "Xã Mẫu", NOW
-        )
-
-
-async def turn(report: Report, effects: Sequence[Effect], db: Database | None = None) -> None:
-    """One cadre turn on fresh data: load, then write the effects."""
-    async with turn_transaction(db or report.db) as scope:
-        run = await scope.executor()
-        loaded = await load_turn(run, report.cadre, report.campaign_id, report.unit_id, "Xã Mẫu", NOW)
-        await save_turn(
-            run,
-            member_id=report.cadre,
-            campaign_id=report.campaign_id,
-            loaded=loaded,
-            state=DialogState(),
-            effects=effects,
-            now=NOW,
-        )
+from storage.turns import TurnConflict, answer_history, save_turn
+from tests.storage.reports import NOW, Report, load, turn
 
 
 async def status(report: Report) -> tuple[str, int, int | None, str | None]:
