@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from storage.db import Database
@@ -44,3 +47,16 @@ async def test_json_columns_are_decoded_by_their_result_name(tmp_path: object) -
             assert [list(row) for row in rows] == [["a,b", {"x": [1, 2]}, 2]]
     finally:
         await db.dispose()
+
+
+def test_nothing_outside_storage_runs_the_hot_path_itself() -> None:
+    root = Path(__file__).resolve().parents[2]
+    outside = [
+        path.relative_to(root)
+        for folder in ("bot", "dialogs", "bench")
+        for path in (root / folder).rglob("*.py")
+        if re.search(
+            r"^\s*(from storage\.hot |import storage\.hot|from storage import hot)", path.read_text(), re.M
+        )
+    ]
+    assert outside == [], "open a transaction with storage.transaction.turn_transaction instead"
