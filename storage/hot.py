@@ -140,6 +140,8 @@ class _SqliteExecutor(Executor):
     def _execute(self, statement: Sql, params: Any, many: bool = False) -> Any:
         # Outside a transaction a statement takes its own lock and may wait busy_timeout for another
         # process, here in the event loop's thread: every member of this process would wait with it.
+        # Every transaction on our connections begins IMMEDIATE (storage/db.py's "begin" listener),
+        # so being inside one means holding the write lock already.
         if not self.sqlite.in_transaction:
             raise OutsideTransaction(
                 "a hot-path statement on SQLite must run inside BEGIN IMMEDIATE "
