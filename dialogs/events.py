@@ -90,7 +90,7 @@ class Answer:
     attachments: tuple[Attachment, ...] = ()
 
 
-SubmissionStatus: TypeAlias = Literal["draft", "submitted", "returned"]
+SubmissionStatus: TypeAlias = Literal["draft", "submitted", "returned", "approved"]
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,9 @@ import difflib
 import keyword
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from os import PathLike
 from pathlib import Path
 
@@ -48,6 +48,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from dialogs.conditions import RESERVED_WORDS, ConditionError, compile_condition
 from dialogs.events import Msg
 from dialogs.outline import Choice, Localized, Outline, Question, QuestionType, Section
+from dialogs.text import clean, clean_key, clean_line
 
 FORMAT_VERSION = 1
 DEFAULT_LANGUAGES = ("vi", "en")
@@ -235,10 +236,6 @@ def _parse(text: str) -> tuple[Outline | None, list[OutlineError]]:
     return (outline if not errors else None), errors
 
 
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 def _where(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
@@ -316,7 +313,7 @@ class _Reader:
             if not isinstance(key_node, ScalarNode):
                 self.error(key_node, path, "outline.error.expected_key")
                 continue
-            key = _nfc(key_node.value)
+            key = clean_key(key_node.value)
             where = _where(path, key)
             if key in entries:
                 self.error(key_node, where, "outline.error.duplicate_key", key=key)
@@ -364,12 +361,16 @@ class _Reader:
 
     # scalars
 
-    def text(self, node: Node, path: str) -> str | None:
-        """A non-empty text; numbers and yes/no are taken as written (YAML would turn `no` into False)."""
+    def text(self, node: Node, path: str, *, one_line: bool = True) -> str | None:
+        """A non-empty text; numbers and yes/no are taken as written (YAML would turn `no` into False).
+
+        Cleaned by the one rule for text (dialogs/text.py): a label, a title or an id is one line; a
+        hint may keep its line breaks.
+        """
         if not isinstance(node, ScalarNode) or node.tag == _TAG_NULL:
             self.error(node, path, "outline.error.expected_text")
             return None
-        value = _nfc(node.value).strip()
+        value = clean_line(node.value) if one_line else clean(node.value)
         if not value:
             self.error(node, path, "outline.error.empty_text")
             return None
@@ -419,14 +420,14 @@ class _Reader:
             return None
         return value
 
-    def localized(self, node: Node, path: str) -> Localized | None:
-        """A text in every language of the outline."""
+    def localized(self, node: Node, path: str, *, one_line: bool = True) -> Localized | None:
+        """A text in every language of the outline (one line unless `one_line` is False)."""
         trusted = self.languages_trusted
         if isinstance(node, ScalarNode) and node.tag != _TAG_NULL:
             if self.languages != (REQUIRED_LANGUAGE,) and trusted:
                 self.error(node, path, "outline.error.plain_text", languages=", ".join(self.languages))
                 return None
-            value = self.text(node, path)
+            value = self.text(node, path, one_line=one_line)
             return Localized({REQUIRED_LANGUAGE: value}) if value is not None else None
         if not isinstance(node, MappingNode):
             self.error(node, path, "outline.error.expected_localized", languages=", ".join(self.languages))
@@ -439,7 +440,7 @@ class _Reader:
                 self.error(key_node, path, "outline.error.expected_key")
                 complete = False
                 continue
-            language = _nfc(key_node.value)
+            language = clean_key(key_node.value)
             where = _where(path, language)
             if language in seen:
                 self.error(key_node, where, "outline.error.duplicate_key", key=language)
@@ -457,7 +458,7 @@ class _Reader:
                     )
                 complete = False
                 continue
-            value = self.text(value_node, where)
+            value = self.text(value_node, where, one_line=one_line)
             if value is None:
                 complete = False
             else:
@@ -608,8 +609,13 @@ class _Reader:
         if question_id is not None:
             self.questions[question_id].type = qtype  # for `when:` checks of later questions
 
-        label = self.localized(entries["label"], _where(path, "label")) if "label" in entries else None
-        hint = self.optional(entries, path, "hint", self.localized)
+        # A question's label may run to paragraphs (a note's does): its line breaks are kept.
+        label = (
+            self.localized(entries["label"], _where(path, "label"), one_line=False)
+            if "label" in entries
+            else None
+        )
+        hint = self.optional(entries, path, "hint", partial(self.localized, one_line=False))
         required = True if qtype is not QuestionType.NOTE else False
         required_node = self.present(entries, "required")
         if required_node is not None:
@@ -848,8 +854,11 @@ class _Reader:
                 close = difflib.get_close_matches(name, list(self.questions), n=1, cutoff=0.7)
                 if close:
                     self.error(
-                        pending.node, pending.path, "outline.error.bound_unknown_suggest",
-                        name=name, suggestion=close[0],
+                        pending.node,
+                        pending.path,
+                        "outline.error.bound_unknown_suggest",
+                        name=name,
+                        suggestion=close[0],
                     )
                 else:
                     self.error(pending.node, pending.path, "outline.error.bound_unknown", name=name)
@@ -857,6 +866,9 @@ class _Reader:
                 self.error(pending.node, pending.path, "outline.error.bound_forward", name=name)
             elif seen.type is not None and seen.type not in _NUMERIC_TYPES:
                 self.error(
-                    pending.node, pending.path, "outline.error.bound_not_numeric",
-                    name=name, type=seen.type.value,
+                    pending.node,
+                    pending.path,
+                    "outline.error.bound_not_numeric",
+                    name=name,
+                    type=seen.type.value,
                 )

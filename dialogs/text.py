@@ -15,10 +15,10 @@ from enum import StrEnum
 
 # C0 controls except \t and \n, DEL, C1 controls, lone surrogates (they cannot be stored as UTF-8),
 # and invisible format characters: zero-width space, LRM/RLM, word joiner, BOM, soft hyphen,
-# Mongolian vowel separator, invisible operators, bidi embeddings/overrides/isolates.
+# Mongolian vowel separator, invisible operators, bidi marks, embeddings, overrides and isolates.
 _DROP = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
-    "\u200b\u200e\u200f\u2060\ufeff\u00ad\u180e\u2061-\u2064\u202a-\u202e\u2066-\u2069]"
+    "\u200b\u200e\u200f\u2060\ufeff\u00ad\u180e\u061c\u2061-\u2064\u202a-\u202e\u2066-\u2069]"
 )
 _ZWJ = "\u200d"
 
@@ -26,12 +26,7 @@ _ZWJ = "\u200d"
 def _is_emoji_part(ch: str) -> bool:
     """Whether a character can stand beside a ZWJ in an emoji sequence (👩‍💻, ❤️‍🔥, 🏳️‍🌈)."""
     code = ord(ch)
-    return (
-        code >= 0x1F000
-        or 0x2190 <= code <= 0x2BFF
-        or code == 0xFE0F
-        or unicodedata.category(ch) == "So"
-    )
+    return code >= 0x1F000 or 0x2190 <= code <= 0x2BFF or code == 0xFE0F or unicodedata.category(ch) == "So"
 
 
 def _drop_stray_zwj(text: str) -> str:
@@ -40,9 +35,7 @@ def _drop_stray_zwj(text: str) -> str:
     out: list[str] = []
     last = len(text) - 1
     for i, ch in enumerate(text):
-        if ch == _ZWJ and not (
-            0 < i < last and _is_emoji_part(text[i - 1]) and _is_emoji_part(text[i + 1])
-        ):
+        if ch == _ZWJ and not (0 < i < last and _is_emoji_part(text[i - 1]) and _is_emoji_part(text[i + 1])):
             continue
         out.append(ch)
     return "".join(out)
@@ -59,6 +52,33 @@ def clean(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
     return text.strip()
+
+
+_LINE_SPACE = re.compile(r"\s+")
+
+
+def clean_line(text: str) -> str:
+    """A one-line value (a name, a title, a label): `clean`, with every run of spaces, tabs and
+    line breaks made one space."""
+    return _LINE_SPACE.sub(" ", clean(text))
+
+
+def clean_key(text: str) -> str:
+    """A code people type and compare (a unit code, an invite code): `clean_line`, compatibility
+    forms folded (full-width "ＨＮ０１" → "HN01")."""
+    line = clean_line(text)
+    return line if line.isascii() else clean_line(unicodedata.normalize("NFKC", line))
+
+
+# Characters no key may hold: they are typing or export accidents (a NUL from a broken export, an
+# ESC, a line break inside an Excel cell), and silently dropping them would change the key.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in a text (tab and line breaks included), or None."""
+    found = _CONTROL.search(text)
+    return found.group() if found else None
 
 
 # --- folding ----------------------------------------------------------------------------------------
@@ -202,7 +222,16 @@ def parse_decimal(text: str) -> float | NumberError:
 
 # Vietnamese number words, folded (no diacritics), so "mười" and "muoi" read alike.
 _DIGITS = {
-    "khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9,
+    "khong": 0,
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "bon": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
 }
 # After "mười"/"mươi" some digits change their word: mốt (1), tư (4), lăm/nhăm (5).
 _AFTER_TENS = {**{k: v for k, v in _DIGITS.items() if v}, "tu": 4, "lam": 5, "nham": 5}

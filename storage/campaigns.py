@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,6 +10,7 @@ from sqlalchemy import and_, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import Msg
+from dialogs.text import clean_key, clean_line
 from storage.db import Refused
 from storage.models import Campaign, Deadline, Unit, utcnow
 from storage.units import ancestor_ids, levels_in_subtree, require_unit
@@ -46,7 +46,7 @@ async def create_campaign(
     now: datetime | None = None,
 ) -> int:
     """Create a campaign over the subtree of `root_code`; every deadline's level must occur there."""
-    title = unicodedata.normalize("NFC", title).strip()
+    title = clean_line(title)
     if not title:
         raise CampaignRefused(Msg("campaigns.error.empty_title"))
     if len(title) > MAX_TITLE:
@@ -54,7 +54,7 @@ async def create_campaign(
     if not deadlines:
         raise CampaignRefused(Msg("campaigns.error.no_deadline"))
     root = await require_unit(session, root_code)
-    wanted = {unicodedata.normalize("NFC", level).strip().lower(): due for level, due in deadlines.items()}
+    wanted = {clean_key(level).lower(): due for level, due in deadlines.items()}
     present = await levels_in_subtree(session, root.path)
     unknown = [level for level in wanted if level not in present]
     if unknown:

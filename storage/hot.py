@@ -49,6 +49,10 @@ class Sql:
         return self._clause[0]
 
 
+class OutsideTransaction(RuntimeError):
+    """A hot-path statement was about to run on SQLite outside BEGIN IMMEDIATE."""
+
+
 class Executor:
     """Runs `Sql` statements on one connection inside the current transaction."""
 
@@ -133,6 +137,20 @@ class _SqliteExecutor(Executor):
     def __init__(self, driver: Any) -> None:
         self.sqlite = driver._conn  # aiosqlite.Connection's sqlite3.Connection (aiosqlite pinned < 0.23)
 
+    def _execute(self, statement: Sql, params: Any, many: bool = False) -> Any:
+        # Outside a transaction a statement takes its own lock and may wait busy_timeout for another
+        # process, here in the event loop's thread: every member of this process would wait with it.
+        # Every transaction on our connections begins IMMEDIATE (storage/db.py's "begin" listener),
+        # so being inside one means holding the write lock already.
+        if not self.sqlite.in_transaction:
+            raise OutsideTransaction(
+                "a hot-path statement on SQLite must run inside BEGIN IMMEDIATE "
+                "(open it with storage.transaction.turn_transaction)"
+            )
+        if many:
+            return self.sqlite.executemany(statement.sql, params)
+        return self.sqlite.execute(statement.sql, params)
+
     @staticmethod
     def _params(statement: Sql, params: Mapping[str, Any]) -> dict[str, Any]:
         converted = dict(params)
@@ -144,10 +162,13 @@ class _SqliteExecutor(Executor):
         return converted
 
     async def fetch(self, statement: Sql, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
-        rows = self.sqlite.execute(statement.sql, self._params(statement, params)).fetchall()
+        cursor = self._execute(statement, self._params(statement, params))
+        rows = cursor.fetchall()
         if not statement.json_out or not rows:
             return rows  # type: ignore[no-any-return]
-        positions = [_column_names(statement.sql).index(name) for name in statement.json_out]
+        # The result's own column names: a select list may hold expressions with commas in them.
+        names = [column[0] for column in cursor.description]
+        positions = [index for index, name in enumerate(names) if name in statement.json_out]
         decoded = []
         for row in rows:
             values = list(row)
@@ -160,19 +181,12 @@ class _SqliteExecutor(Executor):
 
     async def run(self, statement: Sql, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> int:
         if isinstance(params, Mapping):
-            cursor = self.sqlite.execute(statement.sql, self._params(statement, params))
+            cursor = self._execute(statement, self._params(statement, params))
         else:
-            cursor = self.sqlite.executemany(statement.sql, [self._params(statement, p) for p in params])
+            cursor = self._execute(statement, [self._params(statement, p) for p in params], many=True)
         count = cursor.rowcount
         cursor.close()
         return int(count)
-
-
-@cache
-def _column_names(sql: str) -> list[str]:
-    """The result column names of a simple `SELECT a, t.b, c FROM ...` (enough for our statements)."""
-    head = sql.split("SELECT", 1)[1].split(" FROM ", 1)[0]
-    return [part.strip().split(".")[-1].split(" ")[-1] for part in head.split(",")]
 
 
 async def executor(conn: AsyncConnection) -> Executor:

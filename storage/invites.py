@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
@@ -14,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import Msg
+from dialogs.text import clean_key, clean_line
 from storage.db import Refused
 from storage.models import Identity, Invite, Member, Membership, Unit, utcnow
 from storage.units import require_unit
@@ -58,7 +58,7 @@ class RedeemFailure:
 
 def normalise_code(typed: str) -> str | None:
     """The code's 8 symbols from what a person typed (any case, spaces, dashes), or None."""
-    symbols = "".join(ch for ch in unicodedata.normalize("NFKC", typed).upper() if ch.isalnum())
+    symbols = "".join(ch for ch in clean_key(typed).upper() if ch.isalnum())
     if len(symbols) != CODE_LENGTH or any(ch not in ALPHABET for ch in symbols):
         return None
     return symbols
@@ -197,7 +197,7 @@ async def redeem_invite(
 async def _create_member(
     session: AsyncSession, channel: str, external_id: str, display_name: str, now: datetime
 ) -> int:
-    name = unicodedata.normalize("NFC", display_name).strip()[:255]
+    name = clean_line(display_name)[:255]
     member_id = await session.scalar(
         insert(Member).values(display_name=name, created_at=now).returning(Member.id)
     )

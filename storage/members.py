@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.text import clean_line
 from storage.hot import Executor, Sql, executor
 from storage.models import Identity, Member, utcnow
 
@@ -50,6 +51,8 @@ async def load_member(db: Executor, channel: str, external_id: str) -> MemberVie
     if not rows:
         return None
     member_id, display_name, locale = rows[0][:3]
+    # Names stored before the one text rule may still hold a bidi override: none reaches a list.
+    display_name = clean_line(display_name)
     memberships = tuple(
         MembershipView(unit_id, code, name, level, role, path)
         for _, _, _, unit_id, code, name, level, path, role in rows

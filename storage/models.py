@@ -166,12 +166,16 @@ class Submission(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | submitted | returned
+    # draft | submitted | returned | approved; every change is guarded by the status and version
+    # it was read at (storage/turns.py, storage/submissions.py), so two changes never cross.
+    status: Mapped[str] = mapped_column(String(16), default="draft")
     version: Mapped[int] = mapped_column(Integer, default=1)
     submitted_version: Mapped[int | None] = mapped_column(Integer)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     returned_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # who returned or approved
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_count: Mapped[int] = mapped_column(Integer, default=0)  # for progress without a scan
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -191,7 +195,12 @@ class Answer(Base):
 
 
 class AnswerRevision(Base):
-    """Every change to an answer: who, when, in which version. Never updated, never deleted."""
+    """Every change to an answer: who, when, in which version. Never updated, never deleted.
+
+    A narrative answer grows one message at a time; a revision that only extends the one before
+    (`kind` "append") holds just the added text, so an answer sent in n parts costs n parts, not n²/2.
+    `storage.turns.answer_history` puts the full values back together.
+    """
 
     __tablename__ = "answer_revisions"
     __table_args__ = (Index("ix_answer_revisions_submission_question", "submission_id", "question_id"),)
@@ -200,6 +209,7 @@ class AnswerRevision(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
     question_id: Mapped[str] = mapped_column(String(32))
     submission_version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8), default="value", server_default="value")  # value | append
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     skipped: Mapped[bool] = mapped_column(default=False)
     attachments: Mapped[Any] = mapped_column(JSON, nullable=True)
@@ -246,8 +256,14 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         # The head of each chat's queue, and the rows due now: both only over pending rows.
-        Index("ix_outbox_pending_chat", "channel", "chat_id", "id", postgresql_where=_PENDING,
-              sqlite_where=_PENDING),
+        Index(
+            "ix_outbox_pending_chat",
+            "channel",
+            "chat_id",
+            "id",
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
+        ),
         Index("ix_outbox_pending_due", "not_before", postgresql_where=_PENDING, sqlite_where=_PENDING),
     )
 

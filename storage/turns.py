@@ -26,7 +26,7 @@ from storage.models import AnswerRevision, DialogStateRow, ProcessedUpdate
 
 
 class TurnConflict(Exception):
-    """Another process changed this member's dialog between our read and our write."""
+    """Another process changed this member's dialog or submission between our read and our write."""
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,10 @@ _SAVE_ANSWER = Sql(
 )
 
 _SAVE_REVISION = Sql(
-    "INSERT INTO answer_revisions (submission_id, question_id, submission_version, value, skipped, "
+    "INSERT INTO answer_revisions (submission_id, question_id, submission_version, kind, value, skipped, "
     "attachments, member_id, created_at) "
-    "VALUES (:submission_id, :question_id, :version, :value, :skipped, :attachments, :member_id, :now)",
-    json_in=frozenset({"value", "attachments"}),
+    "VALUES (:submission_id, :question_id, :version, :kind, :part, :skipped, :attachments, :member_id, :now)",
+    json_in=frozenset({"part", "attachments"}),
     time_in=frozenset({"now"}),
 )
 
@@ -84,11 +84,17 @@ _TOUCH_SUBMISSION = Sql(
     time_in=frozenset({"now"}),
 )
 
-_REOPEN = Sql("UPDATE submissions SET status = 'draft', version = :version WHERE id = :submission_id")
+# Both guarded by the status and version this turn read: a supervisor's return or approval that
+# committed meanwhile makes them change nothing, and the turn is run again on the new row.
+_REOPEN = Sql(
+    "UPDATE submissions SET status = 'draft', version = :new_version "
+    "WHERE id = :submission_id AND status = :status AND version = :version"
+)
 
 _SUBMIT = Sql(
     "UPDATE submissions SET status = 'submitted', submitted_version = :version, submitted_at = :now, "
-    "submitted_by = :member_id, returned_comment = NULL, last_activity_at = :now WHERE id = :submission_id",
+    "submitted_by = :member_id, returned_comment = NULL, last_activity_at = :now "
+    "WHERE id = :submission_id AND status = :status AND version = :version",
     time_in=frozenset({"now"}),
 )
 
@@ -151,6 +157,14 @@ async def load_turn(
     return LoadedTurn(DialogState.from_json(raw_state), revision, submission, answers)
 
 
+def _part(previous: Answer | None, answer: Answer) -> tuple[str, Any]:
+    """What a revision stores: only the added text when the new value extends the previous one."""
+    old, new = previous.value if previous is not None else None, answer.value
+    if isinstance(old, str) and isinstance(new, str) and old and len(new) > len(old) and new.startswith(old):
+        return "append", new[len(old) :]
+    return "value", new
+
+
 async def save_turn(
     db: Executor,
     *,
@@ -160,30 +174,47 @@ async def save_turn(
     state: DialogState,
     effects: Iterable[Effect],
     now: datetime,
+    answered: int | None = None,
 ) -> None:
-    """Write the effects and the new dialog state. Raises TurnConflict if the state moved under us."""
+    """Write the effects and the new dialog state; raises TurnConflict if the dialog state or the
+    submission moved under us. `answered` is the engine's count of answered questions, when given."""
     submission = loaded.submission
-    version = submission.version
+    status, version = submission.status, submission.version
     answers = dict(loaded.answers)
     saves: list[dict[str, Any]] = []
     submission_id = submission.id
     for effect in effects:
         if isinstance(effect, Reopen):
-            if submission.status == "submitted":
-                version = (submission.submitted_version or submission.version) + 1
-                await db.run(_REOPEN, {"version": version, "submission_id": submission_id})
+            if status in ("submitted", "approved"):
+                new_version = (submission.submitted_version or version) + 1
+                guard = {"submission_id": submission_id, "status": status, "version": version}
+                if not await db.run(_REOPEN, {**guard, "new_version": new_version}):
+                    raise TurnConflict()
+                status, version = "draft", new_version
         elif isinstance(effect, Submit):
-            await db.run(
+            written = await db.run(
                 _SUBMIT,
-                {"version": version, "now": now, "member_id": member_id, "submission_id": submission_id},
+                {
+                    "version": version,
+                    "status": status,
+                    "now": now,
+                    "member_id": member_id,
+                    "submission_id": submission_id,
+                },
             )
+            if not written:
+                raise TurnConflict()
+            status = "submitted"
         elif isinstance(effect, SaveAnswer):
+            kind, part = _part(answers.get(effect.question_id), effect.answer)
             answers[effect.question_id] = effect.answer
             saves.append(
                 {
                     "submission_id": submission_id,
                     "question_id": effect.question_id,
                     "value": effect.answer.value,
+                    "kind": kind,
+                    "part": part,
                     "skipped": effect.answer.skipped,
                     "attachments": _attachments_to_json(effect.answer.attachments),
                     "now": now,
@@ -194,7 +225,8 @@ async def save_turn(
     if saves:
         await db.run(_SAVE_ANSWER, saves)
         await db.run(_SAVE_REVISION, saves)
-        answered = sum(1 for a in answers.values() if a.value is not None or a.skipped)
+        if answered is None:
+            answered = sum(1 for a in answers.values() if a.value is not None or a.skipped)
         await db.run(_TOUCH_SUBMISSION, {"now": now, "answered": answered, "submission_id": submission_id})
 
     raw = state.to_json()
@@ -208,10 +240,11 @@ async def save_turn(
 
 
 async def answer_history(session: AsyncSession, submission_id: int, question_id: str) -> list[dict[str, Any]]:
-    """Every revision of one answer, oldest first (for review and audits)."""
+    """Every revision of one answer with its full value, oldest first (for review and audits)."""
     result = await session.execute(
         select(
             AnswerRevision.submission_version,
+            AnswerRevision.kind,
             AnswerRevision.value,
             AnswerRevision.skipped,
             AnswerRevision.member_id,
@@ -220,7 +253,15 @@ async def answer_history(session: AsyncSession, submission_id: int, question_id:
         .where(AnswerRevision.submission_id == submission_id, AnswerRevision.question_id == question_id)
         .order_by(AnswerRevision.id)
     )
-    return [dict(row._mapping) for row in result]
+    history: list[dict[str, Any]] = []
+    value: Any = None
+    for row in result:
+        revision = dict(row._mapping)
+        kind = revision.pop("kind")
+        # An "append" row holds what was added to the value of the revision before it.
+        value = value + revision["value"] if kind == "append" else revision["value"]
+        history.append({**revision, "value": value})
+    return history
 
 
 async def count_dialogs(session: AsyncSession) -> int:

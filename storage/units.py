@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import csv
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
@@ -14,6 +13,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import Msg
+from dialogs.text import clean_key, clean_line, control_character
 from storage.db import Database, Refused
 from storage.models import Unit
 
@@ -94,17 +94,22 @@ class UnknownUnit(Refused):
 # --- reading a file ----------------------------------------------------------------------------
 
 
-def clean(value: object) -> str:
-    """A cell as text: NFC-normalised and stripped; whole numbers lose Excel's ".0"."""
+def _cell(value: object) -> str:
+    """A cell as the file holds it; whole numbers lose Excel's ".0". Cleaned later, column by column."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return str(value)
+
+
+def _key(value: str) -> str:
+    """A code as stored: the key rule, unless it holds a control character (then refused as it is)."""
+    return value if control_character(value.strip()) else clean_key(value)
 
 
 def _header_key(value: str) -> str:
-    return "_".join(clean(value).lower().replace("-", " ").replace("_", " ").split())
+    return "_".join(clean_line(value).lower().replace("-", " ").replace("_", " ").split())
 
 
 def read_units_file(path: str | Path) -> list[UnitRow]:
@@ -123,8 +128,8 @@ def _rows(name: str, lines: Iterator[tuple[int, list[str]]]) -> list[UnitRow]:
     header: dict[str, int] | None = None
     rows: list[UnitRow] = []
     for line, cells in lines:
-        values = [clean(cell) for cell in cells]
-        if not any(values):
+        values = [_cell(cell) for cell in cells]
+        if not any(clean_line(value) for value in values):
             continue  # blank lines, and rows Excel keeps after deleting their content
         if header is None:
             header = {}
@@ -142,7 +147,7 @@ def _rows(name: str, lines: Iterator[tuple[int, list[str]]]) -> list[UnitRow]:
                 )
             continue
         get = {column: values[index] if index < len(values) else "" for column, index in header.items()}
-        rows.append(UnitRow(line, get["code"], get["name"], get["level"].lower(), get["parent_code"] or None))
+        rows.append(_cleaned(UnitRow(line, get["code"], get["name"], get["level"], get["parent_code"])))
     if header is None:
         raise UnitsFileInvalid(Msg("units.error.empty_file", {"name": name}))
     return rows
@@ -175,9 +180,20 @@ def _xlsx_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
     try:
         sheet = workbook.worksheets[0]
         for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line, [clean(cell) for cell in cells]
+            yield line, [_cell(cell) for cell in cells]
     finally:
         workbook.close()
+
+
+def _cleaned(row: UnitRow) -> UnitRow:
+    """A row through the one text rule: codes and the level as keys, the name as a line of text."""
+    return replace(
+        row,
+        code=_key(row.code),
+        name=clean_line(row.name),
+        level=clean_key(row.level).lower(),
+        parent_code=_key(row.parent_code or "") or None,
+    )
 
 
 # --- importing -----------------------------------------------------------------------------------
@@ -286,7 +302,21 @@ def _plan_tree(rows: Sequence[UnitRow], nodes: dict[str, _Node]) -> dict[str, _N
 
     first_line: dict[str, int] = {}
     in_file: list[_Node] = []
-    for row in rows:
+    for row in map(_cleaned, rows):
+        # A NUL, an ESC or a line break in a code is an accident of the file; dropping it silently
+        # would store a code nobody typed (and PostgreSQL refuses a NUL outright).
+        bad = [(column, getattr(row, column)) for column in ("code", "parent_code")]
+        bad = [(column, value) for column, value in bad if value and control_character(value)]
+        for column, value in bad:
+            fail(
+                row,
+                "units.error.control_character",
+                column=column,
+                value=_shown(value),
+                character=f"U+{ord(control_character(value) or ' '):04X}",
+            )
+        if bad:
+            continue
         for column, limit in _LIMITS.items():
             value = getattr(row, column)
             if not value:
@@ -355,6 +385,15 @@ def _plan_tree(rows: Sequence[UnitRow], nodes: dict[str, _Node]) -> dict[str, _N
     return nodes
 
 
+def _shown(value: str) -> str:
+    """A value for an error line: its control characters as visible symbols (␀, ␛, ↵...)."""
+    symbols = {"\n": "↵", "\r": "↵", "\t": "⇥"}
+    return "".join(
+        symbols.get(ch, chr(0x2400 + ord(ch)) if ord(ch) < 0x20 else "�") if control_character(ch) else ch
+        for ch in value.strip()
+    )
+
+
 def _depth(nodes: dict[str, _Node], node: _Node) -> int:
     depth, parent = 0, node.parent
     while parent is not None and depth <= MAX_DEPTH:
@@ -414,7 +453,7 @@ def _view(unit: Unit) -> UnitView:
 
 async def unit_by_code(session: AsyncSession, code: str) -> UnitView | None:
     """The unit with this code, or None."""
-    unit = await session.scalar(select(Unit).where(Unit.code == clean(code)))
+    unit = await session.scalar(select(Unit).where(Unit.code == clean_key(code)))
     return _view(unit) if unit else None
 
 
@@ -428,7 +467,7 @@ async def require_unit(session: AsyncSession, code: str) -> UnitView:
     """The unit with this code; raises UnknownUnit if there is none."""
     unit = await unit_by_code(session, code)
     if unit is None:
-        raise UnknownUnit(clean(code))
+        raise UnknownUnit(clean_key(code))
     return unit
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from bot.cli.common import fail, run_async, setup_logging
+from bot.cli.common import fail, log, run_async, setup_logging
 from bot.config import Settings
 from bot.i18n import t
 
@@ -48,7 +49,7 @@ def register(app: typer.Typer) -> None:
 def db_upgrade() -> None:
     """Tạo hoặc nâng cấp các bảng của cơ sở dữ liệu (BAOCAO_DATABASE_URL) lên phiên bản mới nhất."""
     setup_logging()
-    run_async(_db_upgrade(Settings()))
+    _run(_db_upgrade(Settings()))
 
 
 async def _db_upgrade(settings: Settings) -> None:
@@ -79,7 +80,7 @@ def units_import(
     nào sai, mọi dòng sai được liệt kê và không đơn vị nào được nhập. Cần chạy «baocao db upgrade» trước.
     """
     setup_logging()
-    run_async(_units_import(Settings(), file))
+    _run(_units_import(Settings(), file))
 
 
 async def _units_import(settings: Settings, file: Path) -> None:
@@ -156,7 +157,7 @@ def campaign_create(
     """Tạo một đợt báo cáo; in mã đợt ở dòng cuối. Cần chạy «baocao db upgrade» trước."""
     setup_logging()
     deadlines = _parse_deadlines(deadline)
-    run_async(_campaign_create(Settings(), outline, title, root, deadlines))
+    _run(_campaign_create(Settings(), outline, title, root, deadlines))
 
 
 def parse_day(text: str) -> date | None:
@@ -242,7 +243,7 @@ def invite(
 ) -> None:
     """Tạo mã mời vào một đơn vị; in mã ở dòng cuối. Cần chạy «baocao db upgrade» trước."""
     setup_logging()
-    run_async(_invite(Settings(), unit, role, uses, days))
+    _run(_invite(Settings(), unit, role, uses, days))
 
 
 async def _invite(settings: Settings, unit_code: str, role: str, uses: int, days: int) -> None:
@@ -280,6 +281,29 @@ async def _invite(settings: Settings, unit_code: str, role: str, uses: int, days
 
 
 # --- shared --------------------------------------------------------------------------------------
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a command; an unexpected error is one line naming the log file that holds its details."""
+    run_async(_explained(coroutine))
+
+
+async def _explained(coroutine: Coroutine[Any, Any, None]) -> None:
+    try:
+        await coroutine
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as error:  # noqa: BLE001 - an operator sees one sentence, the log keeps the rest
+        log.exception("command failed")
+        fail("admin.error.unexpected", error=type(error).__name__, log=_log_file())
+
+
+def _log_file() -> str:
+    """The file this process logs to (BAOCAO_LOG_FILE, as setup_logging opened it)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            return handler.baseFilename
+    return "baocao.log"
 
 
 def _refuse(error: Refused) -> NoReturn:

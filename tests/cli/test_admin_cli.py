@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -211,3 +213,43 @@ def test_a_database_that_cannot_be_reached_is_one_clear_line(tmp_path: Path) -> 
         assert run.code == 1 and len(run.err) == 1, run
         assert run.err[0].startswith("Không kết nối được cơ sở dữ liệu "), run
     assert runs[3].code == 1 and runs[3].err[0].startswith("Không dùng được địa chỉ cơ sở dữ liệu mysql://")
+
+
+async def test_a_nul_in_a_code_is_one_line_with_its_row_on_either_database(
+    database_url: str, database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "units.csv"
+    path.write_bytes("code,name,level,parent_code\nT,Tỉnh,tinh,\nH\x001,Huyện Một,huyen,T\n".encode())
+    run = baocao(database_url, tmp_path, "units", "import", str(path))
+    assert run.code == 1
+    assert run.err == [
+        "Dòng 3: mã ở cột code «H␀1» chứa ký tự ẩn U+0000 (dấu xuống dòng, tab hay ký tự điều khiển) "
+        "nên không dùng được; hãy gõ lại ô này rồi nhập lại tệp.",
+        "Không nhập đơn vị nào vì tệp có 1 lỗi; hãy sửa các dòng trên rồi nhập lại.",
+    ]
+    async with database.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Unit)) == 0
+
+
+def test_an_unexpected_error_names_the_log_file_in_use(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'baocao.db'}"
+    assert baocao(url, tmp_path, "db", "upgrade").code == 0
+    # A table damaged by hand: the import fails in a way no message foresees.
+    with closing(sqlite3.connect(tmp_path / "baocao.db")) as connection:
+        connection.execute("ALTER TABLE units DROP COLUMN depth")
+    log_file = tmp_path / "logs" / "nhat-ky.txt"
+    log_file.parent.mkdir()
+    env = {**_env(url, tmp_path), "BAOCAO_LOG_FILE": str(log_file)}
+    process = subprocess.run(
+        [*COMMAND, "units", "import", str(FIXTURES / "units_bom_semicolon.csv")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 1
+    assert process.stderr.splitlines() == [
+        f"Đã xảy ra lỗi ngoài dự kiến (OperationalError); chi tiết được ghi trong tệp nhật ký {log_file}."
+    ]
+    assert "Traceback" in log_file.read_text()

@@ -97,3 +97,14 @@ async def test_an_unknown_unit_has_no_campaigns(db: Database) -> None:
     await create(db)
     async with db.session() as session:
         assert await campaigns_for_unit(session, 999_999) == []
+
+
+async def test_a_title_and_levels_go_through_the_one_text_rule(db: Database) -> None:
+    title = "Tổng kết\u202e 20 năm\n\tChỉ thị\u200b 30"
+    campaign_id = await create(db, title=title, deadlines={" XA\u200b": date(2018, 6, 30)})
+    assert await seen_from(db, "X1") == [(campaign_id, "xa", date(2018, 6, 30))]
+    async with db.session() as session:
+        unit = await unit_by_code(session, "X1")
+        assert unit is not None
+        [campaign] = await campaigns_for_unit(session, unit.id)
+    assert campaign.title == "Tổng kết 20 năm Chỉ thị 30"

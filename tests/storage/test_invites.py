@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from storage.db import Database
 from storage.invites import (
@@ -170,3 +170,31 @@ async def test_an_invite_needs_a_known_unit_a_known_role_and_sane_numbers(db: Da
             await issue(db, **kwargs)
         assert raised.value.messages[0].id == message_id
     assert await uses_left(db) == []
+
+
+async def test_a_telegram_name_with_a_bidi_override_is_stored_as_one_clean_line(db: Database) -> None:
+    code = await issue(db)
+    # U+202E turns the rest of a line right-to-left: in a list of members it would garble the row.
+    await redeem(db, code, name="Nguyễn\u202e Văn\u200b An\n\tphó chủ tịch")
+    async with db.session() as session:
+        member = await member_by_identity(session, "telegram", "101")
+    assert member is not None and member.display_name == "Nguyễn Văn An phó chủ tịch"
+
+
+async def test_a_name_stored_before_the_rule_is_read_clean(db: Database) -> None:
+    code = await issue(db)
+    await redeem(db, code)
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(Member).values(display_name="\u2067Chị\u2069 Lan\u202e")  # written by an older version
+        )
+    async with db.session() as session:
+        member = await member_by_identity(session, "telegram", "101")
+    assert member is not None and member.display_name == "Chị Lan"
+
+
+async def test_a_code_pasted_with_invisible_or_full_width_characters_still_works(db: Database) -> None:
+    code = await issue(db)
+    pasted = "\u200b" + code[:4].lower() + "\u00a0\u2060-" + "".join(chr(ord(ch) + 0xFEE0) for ch in code[5:])
+    assert normalise_code(pasted) == code.replace("-", "")
+    assert isinstance(await redeem(db, pasted), Redeemed)

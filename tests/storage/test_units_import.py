@@ -229,3 +229,66 @@ async def test_many_units_are_imported_in_chunks(database: Database) -> None:
     assert result.created == 12_051
     assert seen[-1] == (12_051, 12_051)
     assert (await units(database))["X4321"][3:] == ("T/H21/X4321", 2)
+
+
+# --- the one text rule --------------------------------------------------------------------------------
+
+
+async def test_a_nul_an_esc_or_a_line_break_in_a_code_is_refused_with_its_line(
+    database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "units.csv"
+    path.write_bytes(
+        "code,name,level,parent_code\n"
+        "T,Tỉnh,tinh,\n"
+        "H\x001,Huyện Một,huyen,T\n"
+        "H\x1b2,Huyện Hai,huyen,T\n"
+        '"H\n3",Huyện Ba,huyen,T\n'  # a line break inside a quoted cell: the row starts on line 5
+        "X1,Xã Một,xa,T\x00\n".encode()
+    )
+    with pytest.raises(UnitsFileInvalid) as raised:
+        await import_units(database, read_units_file(path))
+    assert texts(raised.value) == [
+        "Dòng 3: mã ở cột code «H␀1» chứa ký tự ẩn U+0000 (dấu xuống dòng, tab hay ký tự điều khiển) "
+        "nên không dùng được; hãy gõ lại ô này rồi nhập lại tệp.",
+        "Dòng 4: mã ở cột code «H␛2» chứa ký tự ẩn U+001B (dấu xuống dòng, tab hay ký tự điều khiển) "
+        "nên không dùng được; hãy gõ lại ô này rồi nhập lại tệp.",
+        "Dòng 5: mã ở cột code «H↵3» chứa ký tự ẩn U+000A (dấu xuống dòng, tab hay ký tự điều khiển) "
+        "nên không dùng được; hãy gõ lại ô này rồi nhập lại tệp.",
+        "Dòng 7: mã ở cột parent_code «T␀» chứa ký tự ẩn U+0000 (dấu xuống dòng, tab hay ký tự điều khiển) "
+        "nên không dùng được; hãy gõ lại ô này rồi nhập lại tệp.",
+    ]
+    assert all("\n" not in line for line in texts(raised.value))  # one line each on the terminal
+    assert await count_units(database) == 0
+
+
+async def test_rows_given_directly_go_through_the_same_rule(database: Database) -> None:
+    with pytest.raises(UnitsFileInvalid) as raised:
+        await import_units(database, [UnitRow(2, "T\x00", "Tỉnh", "tinh", None)])
+    assert texts(raised.value)[0].startswith("Dòng 2: mã ở cột code «T␀»")
+    assert await count_units(database) == 0
+
+
+async def test_invisible_characters_from_excel_never_reach_the_tree(
+    database: Database, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["code", "name", "level", "parent_code"])
+    sheet.append(["T\u200b", "Tỉnh\u202e Mẫu", "Tinh", None])  # a zero-width space, a bidi override
+    sheet.append(["\ufeffX1", "Xã\nPhú   Lương\u2069", "xa", "T"])  # a BOM, a line break in the name
+    sheet.append(["\uff38\uff12", "Xa\u0303 Hai", "xa", "\u200bT"])  # full-width code, decomposed name
+    path = tmp_path / "units.xlsx"
+    book.save(path)
+    await import_units(database, read_units_file(path))
+    stored = await units(database)
+    assert stored == {
+        "T": ("Tỉnh Mẫu", "tinh", None, "T", 0),
+        "X1": ("Xã Phú Lương", "xa", "T", "T/X1", 1),
+        "X2": ("Xã Hai", "xa", "T", "T/X2", 1),
+    }
+    async with database.session() as session:
+        assert await unit_by_code(session, "x1") is None  # codes keep their case
+        found = await unit_by_code(session, "X1\u200b")
+    assert found is not None and found.name == "Xã Phú Lương"
