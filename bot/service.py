@@ -132,11 +132,17 @@ class ReportService:
         # Cleaned once, here: the router and the engine both read this text, and it is what is stored.
         text = clean(inbound.incoming.text)
         incoming = inbound.incoming if text == inbound.incoming.text else replace(inbound.incoming, text=text)
+        reporting: tuple[MembershipView, CampaignSummary | None] | None = None
         if member is None or not member.memberships:
             facts = MemberFacts(joined=False)
         else:
             locale = member.locale if member.locale in LOCALES else "vi"
-            facts = MemberFacts(True, frozenset(m.role for m in member.memberships), locale)
+            reporting = await self._reporting(scope, member)
+            roles = {m.role for m in member.memberships}
+            if reporting is not None:
+                # A supervisor whose own unit owes the campaign a report writes it too.
+                roles.add("reporter")
+            facts = MemberFacts(True, frozenset(roles), locale)
         # A button press or a file belongs to the report; only typed text can ask for something else.
         typed = incoming.action is None and incoming.attachment is None
         intent = route(text, facts) if typed or not facts.joined else Report(text)
@@ -147,14 +153,14 @@ class ReportService:
         match intent:
             case Language(wanted):
                 return await self._switch_language(await scope.session(), inbound, member, wanted)
-            case Report(report_text) if facts.reports:
+            case Report(report_text) if reporting is not None:
                 incoming = replace(incoming, text=report_text)
-                return await self._report(scope, inbound, member, facts.locale, incoming, now)
+                return await self._report(scope, inbound, member, reporting, facts.locale, incoming, now)
             case Report():
                 # A supervisor with no report of their own is not dropped into one: no dialog, no submission.
                 reply = (_say("service.supervisor_help", unit=_overseen(member)),)
             case Oversight() | Compile() | Reminders() if not facts.supervises:
-                unit = _reporting_membership(member).unit_name
+                unit = (reporting[0] if reporting else member.memberships[0]).unit_name
                 reply = (_say("service.for_supervisors", unit=unit), _say("service.report_kept"))
             case _:
                 reply = (_say("service.not_yet", function=_function(intent)),)
@@ -167,14 +173,14 @@ class ReportService:
         scope: TurnScope,
         inbound: Inbound,
         member: MemberView,
+        reporting: tuple[MembershipView, CampaignSummary | None],
         locale: str,
         incoming: Incoming,
         now: datetime,
     ) -> Outbound:
         """One step of the member's report dialog in the newest campaign that covers their unit."""
         conn = await scope.executor()
-        membership = _reporting_membership(member)
-        campaign = await self._campaign_for(scope, membership)
+        membership, campaign = reporting
         if campaign is None:
             return Outbound(
                 inbound.chat_id, locale, (_say("service.no_campaign", unit=membership.unit_name),)
@@ -196,6 +202,24 @@ class ReportService:
             now=now,
         )
         return Outbound(inbound.chat_id, locale, turn.replies)
+
+    async def _reporting(
+        self, scope: TurnScope, member: MemberView
+    ) -> tuple[MembershipView, CampaignSummary | None] | None:
+        """The unit whose report this member writes and its campaign; None if they write none.
+
+        A reporter membership first (with or without a campaign yet: the member is told there is none).
+        A supervisor writes their own unit's report only where the campaign expects one from that
+        unit's level (it has a deadline there), e.g. a district reporting to the province.
+        """
+        for membership in member.memberships:
+            if membership.role == "reporter":
+                return membership, await self._campaign_for(scope, membership)
+        for membership in member.memberships:
+            campaign = await self._campaign_for(scope, membership)
+            if campaign is not None and membership.level in campaign.levels:
+                return membership, campaign
+        return None
 
     async def _campaign_for(self, scope: TurnScope, membership: MembershipView) -> CampaignSummary | None:
         """The newest campaign rooted at the member's unit or an ancestor of it."""
@@ -225,14 +249,6 @@ class ReportService:
         locale = wanted if wanted in LOCALES else "vi"
         await set_locale(session, member.member_id, locale)
         return Outbound(inbound.chat_id, locale, (_say("service.language_set"),))
-
-
-def _reporting_membership(member: MemberView) -> MembershipView:
-    """The membership whose unit's report this member writes: a reporter role first."""
-    for membership in member.memberships:
-        if membership.role == "reporter":
-            return membership
-    return member.memberships[0]
 
 
 def _overseen(member: MemberView) -> str:

@@ -129,6 +129,9 @@ class CampaignSummary:
     outline_version: int
     title: str
     root_unit_id: int
+    # The levels that owe this campaign a report (those with a deadline): a supervisor of a unit at
+    # one of them also writes that unit's own report.
+    levels: frozenset[str] = frozenset()
 
 
 async def all_campaigns(session: AsyncSession) -> list[CampaignSummary]:
@@ -138,4 +141,7 @@ async def all_campaigns(session: AsyncSession) -> list[CampaignSummary]:
             Campaign.id, Campaign.outline_id, Campaign.outline_version, Campaign.title, Campaign.root_unit_id
         ).order_by(Campaign.created_at.desc(), Campaign.id.desc())
     )
-    return [CampaignSummary(*row) for row in rows]
+    levels: dict[int, set[str]] = {}
+    for campaign_id, level in await session.execute(select(Deadline.campaign_id, Deadline.level)):
+        levels.setdefault(campaign_id, set()).add(level)
+    return [CampaignSummary(*row, levels=frozenset(levels.get(row[0], ()))) for row in rows]

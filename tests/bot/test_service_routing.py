@@ -93,14 +93,14 @@ async def test_a_sentence_that_merely_contains_the_words_is_still_the_answer(wor
 async def test_a_supervisor_with_no_report_of_their_own_is_not_dropped_into_one(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
     supervisor = Cadre(ReportService(database), "601")
-    welcome = await supervisor.says(codes["H"])
-    assert "cán bộ theo dõi của Huyện Mẫu" in welcome and "trợ giúp" in welcome
+    welcome = await supervisor.says(codes["T"])
+    assert "cán bộ theo dõi của Tỉnh Mẫu" in welcome and "trợ giúp" in welcome
     assert "/baocao" not in welcome
     for typed in ("/trogiup", "trợ giúp"):
         assert "/chuanop" in await supervisor.says(typed)
-    for typed in ("/baocao", "báo cáo", "tiếp tục", "Đã tổ chức 3 hội nghị.", "/start " + codes["H"]):
+    for typed in ("/baocao", "báo cáo", "tiếp tục", "Đã tổ chức 3 hội nghị.", "/start " + codes["T"]):
         reply = await supervisor.says(typed)
-        assert "Huyện Mẫu" in reply and "không có báo cáo riêng" in reply, typed
+        assert "Tỉnh Mẫu" in reply and "không có báo cáo riêng" in reply, typed
         assert "/chuanop" in reply and "“tổng hợp”" in reply, typed
         assert "Mục 1/5" not in reply, typed
     assert "chưa có chức năng" in await supervisor.says("chưa nộp")
@@ -108,6 +108,19 @@ async def test_a_supervisor_with_no_report_of_their_own_is_not_dropped_into_one(
     assert await count(database, Submission) == 0
     assert await count(database, DialogStateRow) == 0
     assert await count(database, Answer) == 0
+
+
+async def test_a_district_supervisor_writes_the_district_s_own_report(world) -> None:  # type: ignore[no-untyped-def]
+    # The campaign has a deadline for districts: the district reports to the province (journey 7).
+    database, codes = world
+    supervisor = await joined(database, "602", codes["H"])
+    reply = await supervisor.says("/baocao")
+    assert "Mục 1/5" in reply and "Huyện Mẫu" in reply
+    await supervisor.says("Huyện đã ban hành kế hoạch.")
+    assert await stored_answer(database) == "Huyện đã ban hành kế hoạch."
+    # Supervisor words still stay out of the answer.
+    assert "chưa có chức năng" in await supervisor.says("ai chua nop")
+    assert await stored_answer(database) == "Huyện đã ban hành kế hoạch."
 
 
 async def test_a_reporter_asking_for_oversight_is_told_it_is_for_the_level_above(world) -> None:  # type: ignore[no-untyped-def]
@@ -124,7 +137,7 @@ async def test_a_reporter_asking_for_oversight_is_told_it_is_for_the_level_above
 
 async def test_english_member_hears_not_yet_in_english(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    supervisor = await joined(database, "801", codes["H"])
+    supervisor = await joined(database, "801", codes["T"])
     assert "English" in await supervisor.says("/ngonngu")
     assert "Compiling reports is not available" in await supervisor.says("compile")
     assert "who has not submitted" in await supervisor.says("hello")
