@@ -14,15 +14,13 @@ from typing import Any
 from aiogram.methods import AnswerCallbackQuery, SendDocument
 from aiogram.types import BotCommand, BufferedInputFile, CallbackQuery, Message, Update
 
-from bot.channels.base import Capabilities, RenderedMessage
+from bot.channels.base import RenderedMessage
+from bot.channels.telegram import CAPABILITIES as CAPABILITIES  # re-exported: the mapping's facts
+from bot.channels.telegram import CHANNEL
 from bot.i18n import t
 from bot.service import Inbound
 from dialogs.events import Attachment, Incoming
 
-CHANNEL = "telegram"
-# Telegram counts 4096 characters after entity parsing, in UTF-16 units; render() splits the text
-# before escaping it, so an escaped "&amp;" still counts as the one character it shows.
-CAPABILITIES = Capabilities(buttons=True, files=True, edits=True, max_length=4096, markup="html")
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CAPTION = 1024
 

@@ -29,7 +29,7 @@ from aiogram.types import Message, Update, User
 from aiogram.utils.token import TokenValidationError
 
 from bot.channels.base import DeliveryError, RateLimits, RenderedDocument, RenderedMessage
-from bot.channels.telegram import mapping
+from bot.channels.telegram import CAPABILITIES, CHANNEL, mapping
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,8 @@ class TelegramUnavailable(Exception):
 class TelegramSender:
     """Sends messages and files, answers button presses, reads updates and sets the bot up."""
 
-    name = mapping.CHANNEL
-    capabilities = mapping.CAPABILITIES
+    name = CHANNEL
+    capabilities = CAPABILITIES
 
     def __init__(
         self,

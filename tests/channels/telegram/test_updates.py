@@ -232,7 +232,7 @@ async def test_polling_applies_each_update_once_in_order_and_never_skips_a_faile
     ids = [api.push_update(text_update(101, "Phần 1")), api.push_update(text_update(102, "Xã Hai trả lời")),
            api.push_update(text_update(101, "Phần 2"))]
     stop = asyncio.Event()
-    polling = asyncio.create_task(bot.runtime.updates.poll(stop, timeout=1))
+    polling = asyncio.create_task(bot.runtime.telegram.poll(stop, timeout=1))
     try:
         await api.until(lambda: api.confirmed_below > ids[-1], timeout=15)
     finally:
@@ -272,7 +272,7 @@ async def test_a_button_press_seen_by_polling_is_answered(bot: Bot, choices_outl
     await cadre.says("/baocao")
     update_id = bot.api.push_update(callback_update(cadre.user_id, "c:loai_hinh:1"))
     stop = asyncio.Event()
-    polling = asyncio.create_task(bot.runtime.updates.poll(stop, timeout=1))
+    polling = asyncio.create_task(bot.runtime.telegram.poll(stop, timeout=1))
     try:
         await bot.api.until(lambda: bot.api.confirmed_below > update_id)
         await bot.api.until(lambda: len(bot.api.calls_of("answerCallbackQuery")) == 1)

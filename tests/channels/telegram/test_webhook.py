@@ -20,7 +20,7 @@ URL = "/telegram/webhook"
 
 @pytest.fixture
 async def client(bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(bot.settings, telegram=bot.runtime)
+    app: FastAPI = create_app(bot.settings, running=bot.runtime)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
