@@ -127,6 +127,9 @@ async def runtime(
             sender = telegram_sender or sender_from(settings)
             stack.push_async_callback(sender.close)
             channels.register(telegram_channel(settings, service, outbox, sender))
+        for adapter in channels:
+            if adapter.close is not None:
+                stack.push_async_callback(adapter.close)
         for name, other in (senders or {}).items():
             channels.register(ChannelAdapter(name, other.capabilities, sender=other))
         for adapter in channels:

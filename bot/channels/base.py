@@ -96,3 +96,4 @@ class ChannelAdapter:
     sender: Sender | None = None  # None: this process renders for the channel but does not send to it
     updates: Any = None  # the inbound side a webhook route feeds (Telegram: TelegramUpdates)
     poll: Callable[[asyncio.Event], Awaitable[None]] | None = None  # long polling until the event is set
+    close: Callable[[], Awaitable[None]] | None = None  # finish its own work before the runtime stops

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 import bot.outbox
 from bot.channels.base import Capabilities, DeliveryError, RateLimits, RenderedDocument, RenderedMessage
-from bot.outbox import Outbox, TokenBucket
+from bot.outbox import CannotCarry, Outbox, TokenBucket
 from bot.service import Outbound
 from dialogs.events import Msg, Reply
 from storage import outbox as store
@@ -265,6 +265,20 @@ async def test_a_document_goes_out_through_the_outbox(
     box.wake()
     await until(lambda: len(sender.documents) == 1)
     assert sender.documents[0] == RenderedDocument("tong-hop.docx", b"PK\x03\x04 docx", "Tổng hợp")
+
+
+async def test_a_file_is_refused_for_a_channel_without_files_or_over_its_limit(database: Database) -> None:
+    plain = Capabilities(buttons=False, files=False, edits=False, max_length=2000)
+    small = Capabilities(buttons=False, files=True, edits=False, max_length=2000, file_limit=1000)
+    box = Outbox(database, capabilities={"plain": plain, "small": small}, poll_seconds=0.05)
+    async with database.session() as session, session.begin():
+        with pytest.raises(CannotCarry):
+            await box.queue_document(session, "plain", "42", "tong-hop.docx", b"PK", "Tổng hợp")
+        with pytest.raises(CannotCarry):
+            await box.queue_document(session, "small", "42", "tong-hop.docx", b"x" * 1001, "Tổng hợp")
+        await box.queue_document(session, "small", "42", "tong-hop.docx", b"x" * 1000, "A & B")
+    [row] = await rows(database)
+    assert (row.channel, row.body) == ("small", "A & B"), "the caption is queued as given, not escaped again"
 
 
 async def test_rows_waiting_while_the_database_was_unreachable_are_given_back_not_sent_blind(

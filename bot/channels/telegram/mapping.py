@@ -76,6 +76,19 @@ def callback_query_id(update: Update) -> str | None:
     return update.callback_query.id if update.callback_query is not None else None
 
 
+def pressed_message(update: Update) -> tuple[str, str] | None:
+    """The chat and message id under a pressed button, if this update is a press on a message we sent."""
+    query = update.callback_query
+    if query is None or query.message is None or query.message.chat is None:
+        return None
+    return str(query.message.chat.id), str(query.message.message_id)
+
+
+def remove_keyboard(chat_id: str, message_id: str) -> dict[str, str]:
+    """The form fields of editMessageReplyMarkup taking the buttons away from one message."""
+    return {"chat_id": chat_id, "message_id": message_id}
+
+
 def sender_key(update: Update) -> str | None:
     """Whose update this is: one member's updates must be applied in order, others' may interleave."""
     user = None

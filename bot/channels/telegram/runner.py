@@ -13,6 +13,7 @@ import asyncio
 import hmac
 import html
 import logging
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +62,8 @@ class TelegramUpdates:
             member_key=mapping.sender_key,
             fetch_errors=(TelegramAPIError, AiogramError, OSError),
         )
+        self.capabilities = CAPABILITIES
+        self._background: set[asyncio.Task[None]] = set()
         # FSM off: the dialog state lives in the database, not in aiogram's storage.
         self.dispatcher = Dispatcher(disable_fsm=True, name="baocao")
         self.dispatcher.message.register(self._on_event)
@@ -71,13 +74,28 @@ class TelegramUpdates:
         inbound = mapping.inbound_from_update(event_update)
         if inbound is not None:
             queued = self.outbox.within(CHANNEL)
-            await self.service.handle(inbound, within=queued)
+            outbound = await self.service.handle(inbound, within=queued)
             self.outbox.dispatch(queued)
+            pressed = mapping.pressed_message(event_update)
+            if outbound is not None and pressed is not None and self.capabilities.edits:
+                # The reply carries the buttons that count now; the pressed ones go, so an old
+                # message is never pressed by mistake. Best effort, after the commit, off the update's path.
+                self._in_background(self.sender.remove_keyboard(*pressed))
         else:
             notice = mapping.notice_for(event_update)
             if notice is not None:
                 await self._tell(notice)
         return mapping.callback_query_id(event_update)
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        """Wait for the background work (keyboards being removed)."""
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=5)
 
     async def _tell(self, notice: mapping.Notice) -> None:
         """Answer a message the report cannot take, once even if Telegram delivers it twice."""
@@ -180,4 +198,6 @@ def telegram_channel(
     async def poll(stop: asyncio.Event) -> None:
         await updates.poll(stop, timeout=timeout)
 
-    return ChannelAdapter(CHANNEL, CAPABILITIES, sender=sender, updates=updates, poll=poll)
+    return ChannelAdapter(
+        CHANNEL, CAPABILITIES, sender=sender, updates=updates, poll=poll, close=updates.close
+    )

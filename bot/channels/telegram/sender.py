@@ -165,6 +165,13 @@ class TelegramSender:
         except DeliveryError as error:
             log.info("answerCallbackQuery failed: %s", error.reason)
 
+    async def remove_keyboard(self, chat_id: str, message_id: str) -> None:
+        """Take the buttons away from a message; a failure (too old, already gone) only matters to the log."""
+        try:
+            await self._post("editMessageReplyMarkup", mapping.remove_keyboard(chat_id, message_id))
+        except DeliveryError as error:
+            log.info("editMessageReplyMarkup failed: %s", error.reason)
+
     async def get_updates(self, offset: int | None, timeout: int) -> list[Update]:
         """Long-poll for updates from `offset`; confirms every update before it."""
         return await self.bot.get_updates(

@@ -301,3 +301,16 @@ async def test_a_voice_note_or_an_edit_gets_a_word_back_once(bot: Bot) -> None:
     said = [call.params["text"] for call in await cadre.replies()]
     assert len(said) == 2, "the voice note delivered twice is answered once"
     assert "tin thoại" in said[0] and "đã sửa" in said[1]
+
+
+async def test_a_pressed_buttons_keyboard_is_taken_away_once_the_press_is_applied(
+    bot: Bot, choices_outline: None
+) -> None:
+    cadre = await joined(bot)
+    await cadre.says("/baocao")
+    await cadre.deliver(callback_update(cadre.user_id, "c:loai_hinh:0", message_id=77))
+    await cadre.replies()
+    await bot.api.until(lambda: len(bot.api.calls_of("editMessageReplyMarkup")) == 1)
+    [edit] = bot.api.calls_of("editMessageReplyMarkup")
+    assert edit.params == {"chat_id": str(cadre.user_id), "message_id": "77"}, "no reply_markup: none left"
+    assert cadre.buttons(), "the new question's message keeps its buttons"
