@@ -140,8 +140,10 @@ async def test_one_chat_gets_a_short_burst_then_its_rate_in_order(database: Data
     assert [text for _, text, _ in sender.sent] == [f"tin {i}" for i in range(6)]
     times = [at for _, _, at in sender.sent]
     assert times[1] - times[0] < 0.08, "a burst of two goes at once, not 0.1 s apart"
-    gaps = [b - a for a, b in zip(times[1:], times[2:], strict=False)]
-    assert all(gap >= 0.09 for gap in gaps), gaps
+    # Then ten a second: a send that went late leaves part of a token, so the next may follow a
+    # little sooner, but never more than the rate since the burst.
+    since_burst = [at - times[1] for at in times[2:]]
+    assert all(elapsed >= 0.1 * (k + 1) - 0.01 for k, elapsed in enumerate(since_burst)), since_burst
 
 
 async def test_all_chats_together_stay_under_the_overall_rate(database: Database) -> None:
