@@ -56,6 +56,7 @@ class RecordingSender:
 def texts(n: int, prefix: str = "tin") -> list[NewMessage]:
     return [NewMessage(kind="text", body=f"{prefix} {i}") for i in range(n)]
 
+
 async def replies_of_a_turn(box: Outbox, database: Database, n: int) -> None:
     """A turn that queues `n` replies to chat 42 in its transaction; the process then sends them."""
     queued = box.within("fake")
@@ -65,13 +66,26 @@ async def replies_of_a_turn(box: Outbox, database: Database, n: int) -> None:
     box.dispatch(queued)
 
 
-
-async def queue(database: Database, chat_id: str, messages: list[NewMessage], *, channel: str = "fake",
-                leased_by: str | None = None, lease_for: float = 30.0) -> list[int]:
+async def queue(
+    database: Database,
+    chat_id: str,
+    messages: list[NewMessage],
+    *,
+    channel: str = "fake",
+    leased_by: str | None = None,
+    lease_for: float = 30.0,
+) -> list[int]:
     now = datetime.now(UTC)
     async with database.session() as session, session.begin():
-        rows = await store.enqueue(session, channel, chat_id, messages, now=now, worker=leased_by,
-                                   lease_until=now + timedelta(seconds=lease_for) if leased_by else None)
+        rows = await store.enqueue(
+            session,
+            channel,
+            chat_id,
+            messages,
+            now=now,
+            worker=leased_by,
+            lease_until=now + timedelta(seconds=lease_for) if leased_by else None,
+        )
     return [row.id for row in rows]
 
 
@@ -215,8 +229,10 @@ async def test_two_processes_draining_one_outbox_send_each_message_once_in_order
         sent: list[tuple[str, str, float]] = []
         for chat in range(8):
             await queue(first_db, f"c{chat}", texts(8, f"c{chat}"))
-        boxes = [Outbox(db, {"fake": RecordingSender(sent=sent)}, poll_seconds=0.02, lease_seconds=5)
-                 for db in (first_db, second_db)]
+        boxes = [
+            Outbox(db, {"fake": RecordingSender(sent=sent)}, poll_seconds=0.02, lease_seconds=5)
+            for db in (first_db, second_db)
+        ]
         async with boxes[0].running(), boxes[1].running():
             await until(lambda: len(sent) == 64, timeout=20)
             await asyncio.sleep(0.2)

@@ -92,7 +92,7 @@ class Cadre:
     async def replies(self) -> list[Call]:
         await self.bot.settle()
         calls = self.bot.api.messages(self.user_id)
-        new, self.seen = calls[self.seen:], len(calls)
+        new, self.seen = calls[self.seen :], len(calls)
         return new
 
     async def says(self, text: str) -> str:

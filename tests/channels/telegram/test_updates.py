@@ -65,7 +65,8 @@ async def test_choices_multi_and_yes_no_come_as_buttons_tied_to_their_question(
     cadre = await joined(bot)
     await cadre.says("/baocao")
     assert cadre.buttons()[:3] == [
-        ("1. Xã, phường, thị trấn", "c:loai_hinh:0"), ("2. Cơ quan", "c:loai_hinh:1"),
+        ("1. Xã, phường, thị trấn", "c:loai_hinh:0"),
+        ("2. Cơ quan", "c:loai_hinh:1"),
         ("3. Không thuộc loại nào", "c:loai_hinh:2"),
     ]
     assert "Câu 2" in await cadre.presses("c:loai_hinh:0")
@@ -229,8 +230,11 @@ async def test_polling_applies_each_update_once_in_order_and_never_skips_a_faile
         return await real_handle(inbound, within)
 
     monkeypatch.setattr(bot.runtime.service, "handle", flaky)
-    ids = [api.push_update(text_update(101, "Phần 1")), api.push_update(text_update(102, "Xã Hai trả lời")),
-           api.push_update(text_update(101, "Phần 2"))]
+    ids = [
+        api.push_update(text_update(101, "Phần 1")),
+        api.push_update(text_update(102, "Xã Hai trả lời")),
+        api.push_update(text_update(101, "Phần 2")),
+    ]
     stop = asyncio.Event()
     polling = asyncio.create_task(bot.runtime.telegram.poll(stop, timeout=1))
     try:

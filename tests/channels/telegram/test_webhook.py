@@ -60,8 +60,10 @@ async def test_a_button_press_is_answered_in_the_webhook_response(
     update = callback_update(101, "go", update_id=bot.api.next_update_id())
     response = await post(client, update)
     assert response.status_code == 200
-    assert response.json() == {"method": "answerCallbackQuery",
-                               "callback_query_id": update["callback_query"]["id"]}
+    assert response.json() == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": update["callback_query"]["id"],
+    }
     await bot.settle()
     assert "Mục 1/5" in bot.api.texts(101)[-1]
 
