@@ -498,11 +498,14 @@ class Outbox:
         await self._flush(retry=False)
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Bounded: a stop must never hang on a statement cancelled mid-flight; leases run out anyway.
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=timeout)
         self._tasks = []
         try:
-            async with self.db.session() as session, session.begin():
-                await store.release(session, self.worker)
+            async with asyncio.timeout(timeout):
+                async with self.db.session() as session, session.begin():
+                    await store.release(session, self.worker)
         except Exception as error:  # noqa: BLE001 - the leases run out by themselves
             log.warning("could not release outbox leases: %s", type(error).__name__)
         self.held = 0
