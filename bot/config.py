@@ -1,37 +1,99 @@
-"""All configuration, from BAOCAO_* environment variables (or a .env file)."""
+"""All configuration, from BAOCAO_* environment variables (or a .env file), grouped by what it configures.
+
+`BAOCAO_TELEGRAM_TOKEN` is `settings.telegram.token`, `BAOCAO_OUTBOX_LEASE_SECONDS` is
+`settings.outbox.lease_seconds`: the variable is the group and the field joined by "_", so every
+variable operators' scripts already set keeps its name. This is the only module that reads the
+environment.
+"""
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    """BAOCAO_DATABASE_*."""
+
+    url: str = "sqlite+aiosqlite:///baocao.db"
+    # Connections kept open to PostgreSQL per process; SQLite always uses one writer connection.
+    pool_size: int = 10
+
+
+class LogSettings(BaseModel):
+    """BAOCAO_LOG_*: warnings and tracebacks go to a file, never to the chat."""
+
+    file: str = "baocao.log"
+    level: str = "WARNING"
+
+
+class TelegramSettings(BaseModel):
+    """BAOCAO_TELEGRAM_*."""
+
+    token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    api_base: str = "https://api.telegram.org"
+    # Telegram's limits (per bot): with several processes sending, give each its share.
+    messages_per_second: float = 30.0
+    chat_messages_per_second: float = 1.0
+    chat_burst: int = 3
+    polling_timeout: int = 30
+
+
+class OutboxSettings(BaseModel):
+    """BAOCAO_OUTBOX_*: how long a process holds the rows it is sending before another may take them
+    over, and how often it looks for rows queued elsewhere (reminders, other processes, retries)."""
+
+    lease_seconds: float = 30.0
+    poll_seconds: float = 1.0
+
+
+_GROUPS = ("database", "log", "telegram", "outbox")
 
 
 class Settings(BaseSettings):
     """One Settings object is built at start-up and passed to every factory."""
 
-    model_config = SettingsConfigDict(env_prefix="BAOCAO_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="BAOCAO_",
+        env_file=".env",
+        extra="ignore",
+        # BAOCAO_TELEGRAM_WEBHOOK_SECRET -> telegram.webhook_secret: split at the first "_" only.
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+    )
 
-    database_url: str = "sqlite+aiosqlite:///baocao.db"
-    # Connections kept open to PostgreSQL per process; SQLite always uses one writer connection.
-    database_pool_size: int = 10
+    database: DatabaseSettings = DatabaseSettings()
+    log: LogSettings = LogSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    outbox: OutboxSettings = OutboxSettings()
+
     locale: str = "vi"
+    # Where local time is shown (receipts, "last seen") and scheduled (reminders at working hours).
     timezone: str = "Asia/Ho_Chi_Minh"
-
-    telegram_token: SecretStr | None = None
-    telegram_webhook_secret: SecretStr | None = None
-    telegram_api_base: str = "https://api.telegram.org"
     public_url: str | None = None
-
-    # Telegram's limits (per bot): with several processes sending, give each its share.
-    telegram_messages_per_second: float = 30.0
-    telegram_chat_messages_per_second: float = 1.0
-    telegram_chat_burst: int = 3
-    telegram_polling_timeout: int = 30
-
-    # The outbox: how long a process holds the rows it is sending before another may take them over,
-    # and how often it looks for rows queued elsewhere (reminders, other processes, retries).
-    outbox_lease_seconds: float = 30.0
-    outbox_poll_seconds: float = 1.0
-
     # Freeze the objects built at start-up out of the garbage collector's reach (see README, Telegram).
     gc_freeze: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_names(cls, values: Any) -> Any:
+        """Accept `Settings(telegram_token=...)` too: the same names as the environment variables."""
+        if not isinstance(values, dict):
+            return values
+        values = dict(values)
+        for key in [key for key in values if "_" in key and key.split("_", 1)[0] in _GROUPS]:
+            group, field = key.split("_", 1)
+            nested = values.get(group)
+            nested = dict(nested) if isinstance(nested, dict) else {}
+            nested[field] = values.pop(key)
+            values[group] = nested
+        return values
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """`timezone` as a zone, for showing and scheduling local time."""
+        return ZoneInfo(self.timezone)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
-import html
 import logging
 import random
 import time
@@ -32,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.channels.base import (
+    Capabilities,
     DeliveryError,
     RenderedButton,
     RenderedDocument,
@@ -289,6 +289,10 @@ def _with_attempts(row: QueuedMessage, attempts: int) -> QueuedMessage:
     )
 
 
+class CannotCarry(ValueError):
+    """The channel cannot carry this file (no files at all, or one this large)."""
+
+
 class QueuedReplies:
     """A `WithinTurn` that renders a turn's replies for one channel and queues them in its transaction.
 
@@ -303,11 +307,11 @@ class QueuedReplies:
         self.held = False
 
     async def __call__(self, session: AsyncConnection, outbound: Outbound) -> None:
-        sender = self.outbox.senders[self.channel]
+        capabilities = self.outbox.capabilities_of(self.channel)
         messages = [
             _new_message(message)
             for reply in outbound.replies
-            for message in render(reply, outbound.locale, sender.capabilities)
+            for message in render(reply, outbound.locale, capabilities)
         ]
         # The turn may run again after a conflict: only the last run's rows exist.
         self.rows, self.held = await self.outbox.queue(
@@ -323,6 +327,7 @@ class Outbox:
         db: Database,
         senders: Mapping[str, Sender] | None = None,
         *,
+        capabilities: Mapping[str, Capabilities] | None = None,
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
         capacity: int = 5000,
@@ -330,6 +335,9 @@ class Outbox:
     ) -> None:
         self.db = db
         self.senders: dict[str, Sender] = dict(senders or {})
+        # What every channel can show, sent from here or not: rows for a channel this process does
+        # not send (a reminder to a Zalo member from a Telegram-only process) are rendered all the same.
+        self.capabilities: dict[str, Capabilities] = dict(capabilities or {})
         self.worker = uuid.uuid4().hex[:16]
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
@@ -348,6 +356,13 @@ class Outbox:
     def add_sender(self, sender: Sender) -> None:
         """Send `sender.name`'s rows too (before `running()`)."""
         self.senders[sender.name] = sender
+
+    def capabilities_of(self, channel: str) -> Capabilities:
+        """What `channel` can show (raises KeyError for a channel nobody declared)."""
+        known = self.capabilities.get(channel)
+        if known is not None:
+            return known
+        return self.senders[channel].capabilities
 
     # --- queueing (inside a caller's transaction) ---------------------------------------------------
 
@@ -398,10 +413,16 @@ class Outbox:
         content: bytes,
         caption: str = "",
     ) -> None:
-        """Queue a file (a compiled report) for the poller; `wake()` after the commit."""
-        sender = self.senders.get(channel)
-        if sender is not None and sender.capabilities.markup == "html":
-            caption = html.escape(caption, quote=False)
+        """Queue a file (a compiled report) for the poller; `wake()` after the commit.
+
+        The caption comes rendered in the channel's markup. Raises CannotCarry for a channel without
+        files or a file over its limit: the caller sends a download link instead.
+        """
+        capabilities = self.capabilities_of(channel)
+        if not capabilities.files:
+            raise CannotCarry(f"{channel} takes no files")
+        if capabilities.file_limit and len(content) > capabilities.file_limit:
+            raise CannotCarry(f"{channel} takes files up to {capabilities.file_limit} bytes")
         message = NewMessage(kind="document", body=caption, filename=filename, content=content)
         await self.queue(session, channel, chat_id, [message])
 
@@ -477,11 +498,14 @@ class Outbox:
         await self._flush(retry=False)
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Bounded: a stop must never hang on a statement cancelled mid-flight; leases run out anyway.
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=timeout)
         self._tasks = []
         try:
-            async with self.db.session() as session, session.begin():
-                await store.release(session, self.worker)
+            async with asyncio.timeout(timeout):
+                async with self.db.session() as session, session.begin():
+                    await store.release(session, self.worker)
         except Exception as error:  # noqa: BLE001 - the leases run out by themselves
             log.warning("could not release outbox leases: %s", type(error).__name__)
         self.held = 0

@@ -1,7 +1,8 @@
 """The web app (FastAPI) shared by the channels that push to us: the Telegram webhook, health.
 
-Build it with `create_app(settings)`; nothing is created at import time. The parts a route needs come
-through dependencies (`Annotated` aliases below) that tests can override.
+Build it with `create_app(settings)`; nothing is created at import time. It serves the process's one
+runtime (bot/app.py), kept as `app.state.runtime`; the parts a route needs come through dependencies
+(`Annotated` aliases below) that tests can override.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import text
 
-from bot.channels.telegram.runner import NotApplied, TelegramRuntime, TelegramUpdates, telegram_runtime
+from bot.app import Runtime, runtime
+from bot.channels.polling import NotApplied
+from bot.channels.telegram import CHANNEL as TELEGRAM
+from bot.channels.telegram.runner import TelegramUpdates
 from bot.config import Settings
 from storage.db import Database
 
@@ -28,15 +32,22 @@ TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 # Dependencies are `async def`: FastAPI runs a plain `def` in a thread pool, a thread hop per request.
 
 
-async def get_telegram(request: Request) -> TelegramUpdates:
-    runtime: TelegramRuntime | None = request.app.state.telegram
-    if runtime is None:
+async def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_telegram(running: RuntimeDep) -> TelegramUpdates:
+    adapter = running.channels.get(TELEGRAM)
+    if adapter is None:
         raise HTTPException(status_code=404)
-    return runtime.updates
+    return adapter.updates  # type: ignore[no-any-return]
 
 
-async def get_database(request: Request) -> Database:
-    return request.app.state.database
+async def get_database(running: RuntimeDep) -> Database:
+    return running.db
 
 
 TelegramDep = Annotated[TelegramUpdates, Depends(get_telegram)]
@@ -74,21 +85,17 @@ async def healthz(database: DatabaseDep) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings, *, telegram: TelegramRuntime | None = None) -> FastAPI:
-    """The web app; with no `telegram` given it runs one built from `settings` (if a token is set)."""
+def create_app(settings: Settings, *, running: Runtime | None = None) -> FastAPI:
+    """The web app on `running`; with none given it builds the runtime from `settings` for its lifetime."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with contextlib.AsyncExitStack() as stack:
-            runtime = telegram
-            if runtime is None and settings.telegram_token is not None:
-                runtime = await stack.enter_async_context(telegram_runtime(settings))
-            if runtime is not None:
-                database = runtime.db
-            else:
-                database = Database.connect(settings.database_url, pool_size=settings.database_pool_size)
-                stack.push_async_callback(database.dispose)
-            app.state.telegram, app.state.database = runtime, database
+        if running is not None:
+            app.state.runtime = running
+            yield
+            return
+        async with runtime(settings) as built:
+            app.state.runtime = built
             yield
 
     app = FastAPI(title="Báo cáo bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)

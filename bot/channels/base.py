@@ -1,9 +1,12 @@
-"""What every channel adapter is: capabilities, the rendered message value, and the sender protocol."""
+"""What every channel adapter is: capabilities, the rendered message value, the sender protocol, and
+the adapter the runtime registers (bot/app.py)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 
 @dataclass(frozen=True)
@@ -12,9 +15,10 @@ class Capabilities:
 
     buttons: bool
     files: bool
-    edits: bool
+    edits: bool  # a sent message can be changed (the keyboard under a pressed button is taken away)
     max_length: int  # in UTF-16 units, as the platforms count
     markup: Literal["plain", "html"] = "plain"
+    file_limit: int = 0  # bytes of the largest file it takes (0: no limit declared)
 
 
 @dataclass(frozen=True)
@@ -29,17 +33,6 @@ class RenderedMessage:
 
     text: str
     buttons: tuple[tuple[RenderedButton, ...], ...] = ()
-
-
-class Channel(Protocol):
-    """One platform: the only place that does that platform's network I/O."""
-
-    name: str
-    capabilities: Capabilities
-
-    async def send(self, chat_id: str, message: RenderedMessage) -> None:
-        """Deliver one rendered message to a chat."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -89,3 +82,18 @@ class Sender(Protocol):
     async def send_document(self, chat_id: str, document: RenderedDocument) -> str | None:
         """Deliver one file; the platform's message id if it gives one."""
         ...
+
+
+@dataclass(frozen=True)
+class ChannelAdapter:
+    """One channel as registered in the runtime: what it shows, how it sends, how its updates come in.
+
+    Each channel's pure mapping (platform update <-> our values) sits behind `updates` and `sender`.
+    """
+
+    name: str
+    capabilities: Capabilities
+    sender: Sender | None = None  # None: this process renders for the channel but does not send to it
+    updates: Any = None  # the inbound side a webhook route feeds (Telegram: TelegramUpdates)
+    poll: Callable[[asyncio.Event], Awaitable[None]] | None = None  # long polling until the event is set
+    close: Callable[[], Awaitable[None]] | None = None  # finish its own work before the runtime stops

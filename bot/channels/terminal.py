@@ -4,34 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.channels.base import Capabilities, RenderedMessage
+from bot.channels.base import Capabilities, DeliveryError, RateLimits, RenderedDocument, RenderedMessage
 from bot.i18n import t
 from bot.render import render
-from bot.service import Inbound, ReportService
+from bot.service import Inbound
 from dialogs.events import Incoming
-from storage.errors import is_database_down
+from storage.errors import is_transient
 
+if TYPE_CHECKING:
+    from bot.app import Runtime
+
+CHANNEL = "console"
 CAPABILITIES = Capabilities(buttons=False, files=False, edits=False, max_length=100_000)
 
 
-class TerminalChannel:
+class TerminalSender:
     """Prints replies; on a TTY in a panel, piped as plain text with a blank line after each."""
 
-    name = "console"
+    name = CHANNEL
     capabilities = CAPABILITIES
+    # One reader at one console: nothing to protect from flooding.
+    limits = RateLimits(per_second=1000.0, per_chat_per_second=1000.0, per_chat_burst=100)
 
     def __init__(self, out: TextIO, interactive: bool) -> None:
         self.out = out
         self.interactive = interactive
         self.console = Console(file=out, highlight=False, soft_wrap=not interactive)
 
-    async def send(self, chat_id: str, message: RenderedMessage) -> None:
+    async def send(self, chat_id: str, message: RenderedMessage) -> str | None:
         if self.interactive:
             self.console.print(
                 Panel(Text(message.text), title="Báo cáo bot", title_align="left", border_style="green")
@@ -39,6 +45,11 @@ class TerminalChannel:
         else:
             self.out.write(message.text + "\n\n")
             self.out.flush()
+        return None
+
+    async def send_document(self, chat_id: str, document: RenderedDocument) -> str | None:
+        # CAPABILITIES.files is False: the outbox refuses a file for this channel before it gets here.
+        raise DeliveryError("the terminal takes no files", permanent=True)
 
 
 async def _read_line(stream: TextIO) -> str | None:
@@ -47,40 +58,46 @@ async def _read_line(stream: TextIO) -> str | None:
 
 
 async def run_chat(
-    service: ReportService,
+    runtime: Runtime,
     user_id: str,
     stdin: TextIO = sys.stdin,
-    stdout: TextIO = sys.stdout,
     first_messages: tuple[str, ...] = (),
 ) -> None:
-    """Chat as console user `user_id` until end of input (Ctrl-D) or Ctrl-C."""
-    interactive = stdin.isatty() and stdout.isatty()
-    channel = TerminalChannel(stdout, interactive)
+    """Chat as console user `user_id` until end of input (Ctrl-D) or Ctrl-C.
+
+    The runtime must have the terminal's sender registered (`runtime(settings, senders=...)`).
+    """
+    sender = runtime.channels[CHANNEL].sender
+    assert isinstance(sender, TerminalSender)
+    capabilities = runtime.channels.capabilities(CHANNEL)
+    interactive = sender.interactive
     pending = list(first_messages)
     while True:
         if pending:
             text = pending.pop(0)
             if interactive:
-                channel.console.print(f"[bold cyan]Bạn:[/] {text}")
+                sender.console.print(f"[bold cyan]Bạn:[/] {text}")
         else:
             if interactive:
-                channel.console.print("[bold cyan]Bạn:[/] ", end="")
+                sender.console.print("[bold cyan]Bạn:[/] ", end="")
             try:
                 text = await _read_line(stdin)
             except (KeyboardInterrupt, EOFError):
                 text = None
             if text is None:
                 break
-        inbound = Inbound(channel="console", user_id=user_id, chat_id=user_id, incoming=Incoming(text=text))
+        inbound = Inbound(channel=CHANNEL, user_id=user_id, chat_id=user_id, incoming=Incoming(text=text))
         try:
-            outbound = await service.handle(inbound)
+            outbound = await runtime.service.handle(inbound)
         except Exception as error:  # noqa: BLE001 - the member sees one sentence, never a traceback
-            if not is_database_down(error):
+            if not is_transient(error):
                 raise
-            await channel.send(user_id, RenderedMessage(t("service.retry")))
+            await sender.send(user_id, RenderedMessage(t("service.retry")))
             continue
         if outbound is None:
             continue
+        # Straight to the console, not through the outbox: the member waits at the prompt for these,
+        # and the terminal never delivers a message twice (no update id to claim).
         for reply in outbound.replies:
-            for message in render(reply, outbound.locale, channel.capabilities):
-                await channel.send(outbound.chat_id, message)
+            for message in render(reply, outbound.locale, capabilities):
+                await sender.send(outbound.chat_id, message)

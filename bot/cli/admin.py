@@ -60,8 +60,8 @@ async def _db_upgrade(settings: Settings) -> None:
         before = await _revision(db, settings)
     finally:
         await db.dispose()
-    after = await upgrade(settings.database_url)
-    url = _safe_url(settings.database_url)
+    after = await upgrade(settings.database.url)
+    url = _safe_url(settings.database.url)
     if before == after:
         typer.echo(t("admin.db.current", "vi", url=url, revision=str(after)))
     else:
@@ -329,9 +329,9 @@ def _connect(settings: Settings) -> Database:
     from storage.db import Database
 
     try:
-        return Database.connect(settings.database_url, pool_size=1)
+        return Database.connect(settings.database.url, pool_size=1)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError):
-        fail("admin.error.bad_database_url", url=_safe_url(settings.database_url))
+        fail("admin.error.bad_database_url", url=_safe_url(settings.database.url))
 
 
 async def _unreachable(db: Database, settings: Settings, error: Exception) -> NoReturn:
@@ -339,7 +339,7 @@ async def _unreachable(db: Database, settings: Settings, error: Exception) -> No
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()
     fail(
         "admin.error.unreachable",
-        url=_safe_url(settings.database_url),
+        url=_safe_url(settings.database.url),
         reason=reason[0][:200] if reason else type(error).__name__,
     )
 

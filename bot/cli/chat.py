@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.common import run_async, setup_logging
 from bot.config import Settings
 from bot.i18n import t
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+    from storage.db import Database
 
 DEMO_USER = "can-bo-xa"
 DEMO_UNIT = "QT-HL-HB"
@@ -31,14 +38,30 @@ def chat(
     run_async(_chat(Settings(), user))
 
 
-async def _chat(settings: Settings, user: str, first_messages: tuple[str, ...] = ()) -> None:
-    from bot.app import report_service
-    from bot.channels.terminal import run_chat
+async def _chat(settings: Settings, user: str) -> None:
     from storage.migrate import upgrade
 
-    await upgrade(settings.database_url)
-    async with report_service(settings) as service:
-        await run_chat(service, user, first_messages=first_messages)
+    await upgrade(settings.database.url)
+    async with _terminal_runtime(settings) as running:
+        await _talk(running, user)
+
+
+@asynccontextmanager
+async def _terminal_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """The process's runtime with the terminal registered as its channel (and no Telegram)."""
+    from bot.app import runtime
+    from bot.channels.terminal import CHANNEL, TerminalSender
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    sender = TerminalSender(sys.stdout, interactive)
+    async with runtime(settings, with_telegram=False, senders={CHANNEL: sender}) as running:
+        yield running
+
+
+async def _talk(running: Runtime, user: str, first_messages: tuple[str, ...] = ()) -> None:
+    from bot.channels.terminal import run_chat
+
+    await run_chat(running, user, first_messages=first_messages)
 
 
 def demo(
@@ -56,51 +79,52 @@ def demo(
             Path(str(database) + suffix).unlink(missing_ok=True)
     url = f"sqlite+aiosqlite:///{database}"
     settings = Settings(database_url=url)
-    first = run_async(_prepare_demo(settings))
-    typer.echo(t("demo.intro", "vi", database=str(database)) + "\n")
-    run_async(_chat(settings, DEMO_USER, first_messages=first))
+    run_async(_demo(settings, database))
 
 
-async def _prepare_demo(settings: Settings) -> tuple[str, ...]:
+async def _demo(settings: Settings, database: Path) -> None:
+    from storage.migrate import upgrade
+
+    await upgrade(settings.database.url)
+    async with _terminal_runtime(settings) as running:
+        first = await _prepare_demo(running.db)
+        typer.echo(t("demo.intro", "vi", database=str(database)) + "\n")
+        await _talk(running, DEMO_USER, first_messages=first)
+
+
+async def _prepare_demo(db: Database) -> tuple[str, ...]:
     """Build the demo province once; return what the demo user should send first (the invite code)."""
     from dialogs.builtin import get_outline
     from storage.campaigns import create_campaign
-    from storage.db import Database
     from storage.invites import create_invite
     from storage.members import member_by_identity
-    from storage.migrate import upgrade
     from storage.units import import_units, read_units_file, unit_by_code
 
-    await upgrade(settings.database_url)
-    db = Database.connect(settings.database_url)
-    try:
-        now = datetime.now(UTC)
-        async with db.session() as session:
-            built = await unit_by_code(session, "QT") is not None
-        if not built:
-            with resources.as_file(resources.files("bot") / "demo" / "units.csv") as path:
-                rows = read_units_file(path)
-            await import_units(db, rows)
-        async with db.session() as session, session.begin():
-            if await member_by_identity(session, "console", DEMO_USER) is not None:
-                return ()
-            outline = get_outline(DEMO_OUTLINE)
-            # The plan's own spacing between levels (communes, then districts a month later, then the
-            # province), counted from today so the demo is never overdue.
-            today = date.today()
-            await create_campaign(
-                session,
-                outline.id,
-                outline.version,
-                outline.title.get("vi"),
-                "QT",
-                {
-                    "xa": today + timedelta(days=30),
-                    "huyen": today + timedelta(days=60),
-                    "tinh": today + timedelta(days=90),
-                },
-            )
-            code = await create_invite(session, DEMO_UNIT, "reporter", uses=1, days=30, now=now)
-        return (code,)
-    finally:
-        await db.dispose()
+    now = datetime.now(UTC)
+    async with db.session() as session:
+        built = await unit_by_code(session, "QT") is not None
+    if not built:
+        with resources.as_file(resources.files("bot") / "demo" / "units.csv") as path:
+            rows = read_units_file(path)
+        await import_units(db, rows)
+    async with db.session() as session, session.begin():
+        if await member_by_identity(session, "console", DEMO_USER) is not None:
+            return ()
+        outline = get_outline(DEMO_OUTLINE)
+        # The plan's own spacing between levels (communes, then districts a month later, then the
+        # province), counted from today so the demo is never overdue.
+        today = date.today()
+        await create_campaign(
+            session,
+            outline.id,
+            outline.version,
+            outline.title.get("vi"),
+            "QT",
+            {
+                "xa": today + timedelta(days=30),
+                "huyen": today + timedelta(days=60),
+                "tinh": today + timedelta(days=90),
+            },
+        )
+        code = await create_invite(session, DEMO_UNIT, "reporter", uses=1, days=30, now=now)
+    return (code,)

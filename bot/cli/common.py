@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Coroutine
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
 from bot.i18n import t
+
+if TYPE_CHECKING:
+    from bot.config import LogSettings
 
 T = TypeVar("T")
 log = logging.getLogger("baocao")
@@ -22,12 +24,15 @@ def fail(message_id: str, /, **params: object) -> NoReturn:
     raise typer.Exit(1)
 
 
-def setup_logging() -> None:
+def setup_logging(settings: LogSettings | None = None) -> None:
     """Log warnings to baocao.log (BAOCAO_LOG_FILE), so tracebacks never land in the chat."""
-    path = os.environ.get("BAOCAO_LOG_FILE", "baocao.log")
+    if settings is None:
+        from bot.config import Settings
+
+        settings = Settings().log
     logging.basicConfig(
-        level=os.environ.get("BAOCAO_LOG_LEVEL", "WARNING"),
-        filename=path,
+        level=settings.level,
+        filename=settings.file,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 

@@ -44,12 +44,12 @@ def serve(
 
 
 def _unavailable(error: TelegramUnavailable, settings: Settings) -> NoReturn:
-    fail(f"telegram.error.{error.reason}", api=settings.telegram_api_base, detail=error.detail)
+    fail(f"telegram.error.{error.reason}", api=settings.telegram.api_base, detail=error.detail)
 
 
 async def _start(settings: Settings) -> TelegramSender:
     """A sender whose token Telegram accepted (getMe), on a database at the newest schema."""
-    if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
+    if settings.telegram.token is None or not settings.telegram.token.get_secret_value():
         # Said before importing aiogram, which alone takes seconds on a small machine.
         fail("telegram.error.token_missing")
     from bot.channels.telegram.runner import sender_from
@@ -79,7 +79,7 @@ async def _check_database(settings: Settings) -> None:
     from storage.migrate import check_schema
 
     try:
-        db = Database.connect(settings.database_url, pool_size=1)
+        db = Database.connect(settings.database.url, pool_size=1)
     except (ArgumentError, NoSuchModuleError, ValueError):
         fail("telegram.error.database", reason="BAOCAO_DATABASE_URL")
     try:
@@ -104,7 +104,7 @@ def _tune_gc(settings: Settings) -> None:
 
 
 async def _poll(settings: Settings) -> None:
-    from bot.channels.telegram.runner import telegram_runtime
+    from bot.app import runtime
 
     sender = await _start(settings)
     await sender.delete_webhook()
@@ -114,20 +114,20 @@ async def _poll(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with telegram_runtime(settings, sender) as runtime:
+    async with runtime(settings, telegram_sender=sender) as running:
         _tune_gc(settings)
         typer.echo(t("telegram.polling", "vi", bot=me.username or me.full_name), err=True)
-        await runtime.updates.poll(stop, timeout=settings.telegram_polling_timeout)
+        await running.poll(stop)
     typer.echo(t("telegram.stopped", "vi"), err=True)
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
-    from bot.channels.telegram.runner import telegram_runtime
+    from bot.app import runtime
     from bot.web import TELEGRAM_WEBHOOK_PATH, create_app
 
-    secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+    secret = settings.telegram.webhook_secret.get_secret_value() if settings.telegram.webhook_secret else ""
     if not _SECRET.match(secret):
         fail("telegram.error.secret")
     if not settings.public_url or not settings.public_url.startswith(("https://", "http://")):
@@ -136,8 +136,8 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     url = settings.public_url.rstrip("/") + TELEGRAM_WEBHOOK_PATH
     await sender.set_webhook(url, secret)
     await sender.set_commands()
-    async with telegram_runtime(settings, sender) as runtime:
-        app = create_app(settings, telegram=runtime)
+    async with runtime(settings, telegram_sender=sender) as running:
+        app = create_app(settings, running=running)
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", access_log=False, lifespan="on"
         )

@@ -14,15 +14,13 @@ from typing import Any
 from aiogram.methods import AnswerCallbackQuery, SendDocument
 from aiogram.types import BotCommand, BufferedInputFile, CallbackQuery, Message, Update
 
-from bot.channels.base import Capabilities, RenderedMessage
+from bot.channels.base import RenderedMessage
+from bot.channels.telegram import CAPABILITIES as CAPABILITIES  # re-exported: the mapping's facts
+from bot.channels.telegram import CHANNEL
 from bot.i18n import t
 from bot.service import Inbound
 from dialogs.events import Attachment, Incoming
 
-CHANNEL = "telegram"
-# Telegram counts 4096 characters after entity parsing, in UTF-16 units; render() splits the text
-# before escaping it, so an escaped "&amp;" still counts as the one character it shows.
-CAPABILITIES = Capabilities(buttons=True, files=True, edits=True, max_length=4096, markup="html")
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CAPTION = 1024
 
@@ -76,6 +74,19 @@ def notice_for(update: Update) -> Notice | None:
 def callback_query_id(update: Update) -> str | None:
     """The id to answer so the member's button stops spinning, if this update is a button press."""
     return update.callback_query.id if update.callback_query is not None else None
+
+
+def pressed_message(update: Update) -> tuple[str, str] | None:
+    """The chat and message id under a pressed button, if this update is a press on a message we sent."""
+    query = update.callback_query
+    if query is None or query.message is None or query.message.chat is None:
+        return None
+    return str(query.message.chat.id), str(query.message.message_id)
+
+
+def remove_keyboard(chat_id: str, message_id: str) -> dict[str, str]:
+    """The form fields of editMessageReplyMarkup taking the buttons away from one message."""
+    return {"chat_id": chat_id, "message_id": message_id}
 
 
 def sender_key(update: Update) -> str | None:

@@ -29,7 +29,7 @@ from aiogram.types import Message, Update, User
 from aiogram.utils.token import TokenValidationError
 
 from bot.channels.base import DeliveryError, RateLimits, RenderedDocument, RenderedMessage
-from bot.channels.telegram import mapping
+from bot.channels.telegram import CAPABILITIES, CHANNEL, mapping
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,8 @@ class TelegramUnavailable(Exception):
 class TelegramSender:
     """Sends messages and files, answers button presses, reads updates and sets the bot up."""
 
-    name = mapping.CHANNEL
-    capabilities = mapping.CAPABILITIES
+    name = CHANNEL
+    capabilities = CAPABILITIES
 
     def __init__(
         self,
@@ -164,6 +164,13 @@ class TelegramSender:
             await self._call(mapping.answer_callback(query_id))
         except DeliveryError as error:
             log.info("answerCallbackQuery failed: %s", error.reason)
+
+    async def remove_keyboard(self, chat_id: str, message_id: str) -> None:
+        """Take the buttons away from a message; a failure (too old, already gone) only matters to the log."""
+        try:
+            await self._post("editMessageReplyMarkup", mapping.remove_keyboard(chat_id, message_id))
+        except DeliveryError as error:
+            log.info("editMessageReplyMarkup failed: %s", error.reason)
 
     async def get_updates(self, offset: int | None, timeout: int) -> list[Update]:
         """Long-poll for updates from `offset`; confirms every update before it."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.telegram.runner import TelegramRuntime, telegram_runtime
+from bot.app import Runtime, runtime
 from bot.config import Settings
 from tests.channels.telegram.fake_bot_api import (
     TOKEN,
@@ -56,7 +56,7 @@ def settings_for(database_url: str, api: FakeBotApi, **overrides: Any) -> Settin
 class Bot:
     """The running bot, its fake Bot API and the world it serves."""
 
-    runtime: TelegramRuntime
+    runtime: Runtime
     api: FakeBotApi
     world: World
     settings: Settings
@@ -69,9 +69,9 @@ class Bot:
 @pytest.fixture
 async def bot(database_url: str, fake_api: FakeBotApi) -> AsyncIterator[Bot]:
     settings = settings_for(database_url, fake_api)
-    async with telegram_runtime(settings) as runtime:
-        world = await build_world(runtime.db)
-        yield Bot(runtime, fake_api, world, settings)
+    async with runtime(settings) as running:
+        world = await build_world(running.db)
+        yield Bot(running, fake_api, world, settings)
 
 
 @dataclass
@@ -86,13 +86,13 @@ class Cadre:
     async def deliver(self, raw: dict[str, Any]) -> str | None:
         raw.setdefault("update_id", self.bot.api.next_update_id())
         self.update_ids.append(raw["update_id"])
-        update = self.bot.runtime.sender.parse_update(json.dumps(raw))
-        return await self.bot.runtime.updates.apply(update)
+        update = self.bot.runtime.telegram.sender.parse_update(json.dumps(raw))
+        return await self.bot.runtime.telegram.apply(update)
 
     async def replies(self) -> list[Call]:
         await self.bot.settle()
         calls = self.bot.api.messages(self.user_id)
-        new, self.seen = calls[self.seen:], len(calls)
+        new, self.seen = calls[self.seen :], len(calls)
         return new
 
     async def says(self, text: str) -> str:

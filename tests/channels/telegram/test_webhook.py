@@ -20,7 +20,7 @@ URL = "/telegram/webhook"
 
 @pytest.fixture
 async def client(bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(bot.settings, telegram=bot.runtime)
+    app: FastAPI = create_app(bot.settings, running=bot.runtime)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
@@ -60,8 +60,10 @@ async def test_a_button_press_is_answered_in_the_webhook_response(
     update = callback_update(101, "go", update_id=bot.api.next_update_id())
     response = await post(client, update)
     assert response.status_code == 200
-    assert response.json() == {"method": "answerCallbackQuery",
-                               "callback_query_id": update["callback_query"]["id"]}
+    assert response.json() == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": update["callback_query"]["id"],
+    }
     await bot.settle()
     assert "Mục 1/5" in bot.api.texts(101)[-1]
 
