@@ -12,7 +12,7 @@ import re
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -122,6 +122,8 @@ class ReportService:
             return None
         member = await load_member(conn, inbound.channel, inbound.user_id)
         text = clean(inbound.incoming.text)
+        # Cleaned once, here: the engine reads the cleaned text and does not clean it again.
+        incoming = replace(inbound.incoming, text=text)
         if member is None or not member.memberships:
             return await self._join(await scope.session(), inbound, text, now)
 
@@ -131,14 +133,7 @@ class ReportService:
             return await self._switch_language(await scope.session(), inbound, member, text)
         if _CODE.match(text) and text.startswith("/start"):
             # A deep link opened again by someone already joined: just resume.
-            inbound = Inbound(
-                inbound.channel,
-                inbound.user_id,
-                inbound.chat_id,
-                Incoming(text="/baocao"),
-                inbound.update_id,
-                inbound.display_name,
-            )
+            incoming = Incoming(text="/baocao")
 
         membership = _reporting_membership(member)
         campaign = await self._campaign_for(scope, membership)
@@ -152,7 +147,7 @@ class ReportService:
             conn, member.member_id, campaign.id, membership.unit_id, membership.unit_name, now
         )
         context = Context(outline=outline, answers=loaded.answers, submission=loaded.submission, now=now)
-        turn = engine.step(context, loaded.state, inbound.incoming)
+        turn = engine.step(context, loaded.state, incoming)
         await save_turn(
             conn,
             member_id=member.member_id,
