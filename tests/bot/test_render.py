@@ -1,4 +1,4 @@
-"""What a member reads on each kind of channel: buttons, or typed options in her language, within the limit."""
+"""What a member reads on each kind of channel: buttons, or typed options in her language, in the limit."""
 
 from __future__ import annotations
 
