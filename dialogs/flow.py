@@ -99,9 +99,9 @@ class Flow:
 
     def askable(self, after: int = -1, before: int | None = None) -> Iterator[Item]:
         """Visible questions between two positions (exclusive), in order."""
-        conditional = bool(self.plan.conditions)
+        hidden = self.progress.hidden if self.plan.conditions else ()
         for item in self.plan.items[after + 1 : before]:
-            if item.type is not _NOTE and (not conditional or self.progress.visible(item)):
+            if item.type is not _NOTE and item.id not in hidden:
                 yield item
 
     def next_open(self, after: int = -1) -> Item | None:

@@ -114,8 +114,9 @@ def buttons(item: Item) -> ItemButtons:
     return ItemButtons(item)
 
 
+@lru_cache(maxsize=16384)
 def question_buttons(
-    item: Item, *, answered: bool, replacing: bool, selected: Sequence[str], has_before: bool, long_text: bool
+    item: Item, answered: bool, replacing: bool, selected: tuple[str, ...], has_before: bool, long_text: bool
 ) -> tuple[tuple[Button, ...], ...]:
     """The buttons under a question: its options, then adding to or seeing its answer, then navigation."""
     own = buttons(item)
@@ -163,6 +164,7 @@ def heading(plan: Plan, item: Item) -> Msg:
     return Msg("engine.lines", {"lines": tuple(lines)})
 
 
+@lru_cache(maxsize=4096)
 def section_title(plan: Plan, index: int) -> Msg:
     return Msg("engine.section.title", {"number": index + 1, "title": plan.outline.sections[index].title})
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from hashlib import blake2s
 
 from dialogs import text as tx
+from dialogs.events import Answer
 from dialogs.outline import Outline, Question, QuestionType
 
 # A question id longer than this (in UTF-8 bytes) is replaced by a short hash in button actions,
@@ -92,13 +93,22 @@ class Plan:
         self.total = len(self.answerable)
         self.sections = len(outline.sections)
         self.bounded = self._link_bounds()
-        # Skip logic, in outline order: (question id, test on the answers so far).
+        # Skip logic, in outline order: (question id, test on the answers so far), and the questions
+        # whose answers the tests read.
         self.conditions: list[tuple[str, Condition]] = []
+        inputs: set[str] = set()
         for item in items:
             if item.question.when:
                 from dialogs.conditions import compile_condition  # only outlines with skip logic need it
 
-                self.conditions.append((item.id, compile_condition(item.question.when).evaluate))
+                condition = compile_condition(item.question.when)
+                self.conditions.append((item.id, condition.evaluate))
+                inputs |= condition.names
+        self.condition_inputs = tuple(sorted(inputs))
+        # What is hidden depends only on the answers the conditions read, and most units give the
+        # same few (a count is zero or not): computed once per combination, not on every turn.
+        self._hidden: dict[tuple[object, ...], frozenset[str]] = {}
+        for item in items:
             for i, choice in enumerate(item.question.choices):
                 for label in choice.label.texts.values():
                     item.choices.setdefault(tx.fold(label), i)
@@ -120,6 +130,28 @@ class Plan:
             if item.low_of is not None or item.high_of is not None:
                 bounded.append(item)
         return tuple(bounded)
+
+    def hidden_by(self, answers: Mapping[str, Answer]) -> frozenset[str]:
+        """Questions whose condition is false, given the answers."""
+        if not self.conditions:
+            return frozenset()
+        # The type too: True and 1 are equal keys to a dict, not to a condition.
+        parts: list[object] = []
+        for question_id in self.condition_inputs:
+            answer = answers.get(question_id)
+            value = None if answer is None or answer.skipped else answer.value
+            parts += (value.__class__, tuple(value) if value.__class__ is list else value)
+        key = tuple(parts)
+        hidden = self._hidden.get(key)
+        if hidden is None:
+            if len(self._hidden) > 4096:
+                self._hidden.clear()
+            values = {}
+            for question_id in self.condition_inputs:
+                answer = answers.get(question_id)
+                values[question_id] = None if answer is None or answer.skipped else answer.value
+            hidden = self._hidden[key] = self.hidden(values)
+        return hidden
 
     def hidden(self, values: Mapping[str, object]) -> frozenset[str]:
         """Questions whose condition is false, given answer values (None for skipped)."""

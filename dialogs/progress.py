@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from dialogs.events import Answer
 from dialogs.outline import Outline, QuestionType
@@ -49,13 +48,15 @@ class Progress:
     plan: Plan
     answers: Mapping[str, Answer]
     hidden: frozenset[str] = field(init=False)  # questions (and notes) whose condition is false
+    # Worked out on first use, in one pass (a turn that only moves on never needs them):
+    # (applicable, how many answered, how many required, missing).
+    _tally: tuple[tuple[Item, ...], int, int, tuple[Item, ...]] | None = field(
+        init=False, default=None, repr=False, compare=False
+    )
+    _problems: tuple[Problem, ...] | None = field(init=False, default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        hidden: frozenset[str] = frozenset()
-        if self.plan.conditions:
-            values = {qid: None if a.skipped else a.value for qid, a in self.answers.items()}
-            hidden = self.plan.hidden(values)
-        object.__setattr__(self, "hidden", hidden)
+        object.__setattr__(self, "hidden", self.plan.hidden_by(self.answers))
 
     @classmethod
     def of(cls, outline: Outline, answers: Mapping[str, Answer]) -> Progress:
@@ -79,40 +80,62 @@ class Progress:
 
     # -- the whole report ----------------------------------------------------------------------------
 
-    @cached_property
+    def _counted(self) -> tuple[tuple[Item, ...], int, int, tuple[Item, ...]]:
+        tally = self._tally
+        if tally is None:
+            hidden, answers = self.hidden, self.answers
+            applicable = self.plan.answerable
+            if hidden:
+                applicable = tuple(item for item in applicable if item.id not in hidden)
+            answered = required = 0
+            missing: list[Item] = []
+            for item in applicable:
+                answer = answers.get(item.id)
+                # is_answered and has_value, in one look at the answer.
+                said = answer is not None and not answer.skipped and has_value(item, answer)
+                if said or (answer is not None and answer.skipped and not item.required):
+                    answered += 1
+                if item.required:
+                    required += 1
+                    if not said:
+                        missing.append(item)
+            tally = (applicable, answered, required, tuple(missing))
+            object.__setattr__(self, "_tally", tally)
+        return tally
+
+    @property
     def applicable(self) -> tuple[Item, ...]:
         """The questions that apply, in order (before the report is complete, a question may be
         hidden only because the one it depends on is unanswered)."""
-        if not self.hidden:
-            return self.plan.answerable
-        return tuple(item for item in self.plan.answerable if item.id not in self.hidden)
+        return self._counted()[0]
 
-    @cached_property
+    @property
     def answered(self) -> tuple[Item, ...]:
+        """The questions that apply and are answered (`is_answered`)."""
         answers = self.answers
         return tuple(item for item in self.applicable if is_answered(item, answers.get(item.id)))
 
-    @cached_property
+    @property
     def required(self) -> tuple[Item, ...]:
         return tuple(item for item in self.applicable if item.required)
 
-    @cached_property
+    @property
     def missing(self) -> tuple[Item, ...]:
-        answers = self.answers
-        return tuple(item for item in self.required if not has_value(item, answers.get(item.id)))
+        """Required questions that apply and whose answer says nothing."""
+        return self._counted()[3]
 
     @property
     def answered_count(self) -> int:
         """The "x" of the cadre's "x/y"."""
-        return len(self.answered)
+        return self._counted()[1]
 
     @property
     def applicable_count(self) -> int:
-        return len(self.applicable)
+        return len(self._counted()[0])
 
     @property
     def required_count(self) -> int:
-        return len(self.required)
+        return self._counted()[2]
 
     @property
     def total(self) -> int:
@@ -122,7 +145,7 @@ class Progress:
     @property
     def complete(self) -> bool:
         """Every required question that applies has an answer."""
-        return not self.missing
+        return not self._counted()[3]
 
     # -- numbers bounded by other answers ("trong đó" parts of a total) ------------------------------
 
@@ -148,16 +171,18 @@ class Progress:
                 return "below", item.low_of, limit
         return None
 
-    @cached_property
+    @property
     def bound_problems(self) -> tuple[Problem, ...]:
         """Answered questions that go against the answer they are bounded by (only those few)."""
-        problems: list[Problem] = []
-        for item in self.plan.bounded:
-            value = self.number(item)
-            found = self.breach(item, value) if value is not None else None
-            if found is not None:
-                problems.append((item, value, *found))  # type: ignore[arg-type]
-        return tuple(problems)
+        if self._problems is None:
+            problems: list[Problem] = []
+            for item in self.plan.bounded:
+                value = self.number(item)
+                found = self.breach(item, value) if value is not None else None
+                if found is not None:
+                    problems.append((item, value, *found))  # type: ignore[arg-type]
+            object.__setattr__(self, "_problems", tuple(problems))
+        return self._problems  # type: ignore[return-value]
 
     def range(self, item: Item) -> tuple[float | None, float | None]:
         """The range a number must be in now: its own, narrowed by the answers it is bounded by."""
