@@ -12,12 +12,16 @@ Where to find what:
     dialogs/commands.py    command words, yes and no, button actions (`parse_action`)
     dialogs/messages.py    buttons, headings, values and lists as message ids
     dialogs/flow.py        the turn itself: from what the member did to replies and effects
+    dialogs/navigation.py  start, resume, go to a question, back, next, skip, pause, review
+    dialogs/answering.py   answers and files, checked and saved
+    dialogs/submitting.py  refusing, confirming and receipting a submission
 """
 
 from __future__ import annotations
 
+from dialogs.answering import ANSWER_LIMIT, MESSAGE_LIMIT
 from dialogs.events import Context, DialogState, Incoming, Turn
-from dialogs.flow import ANSWER_LIMIT, MESSAGE_LIMIT, Flow
+from dialogs.flow import Flow
 
 __all__ = ["ANSWER_LIMIT", "MESSAGE_LIMIT", "step"]
 
