@@ -30,6 +30,7 @@ _NOTE, _DATE = QuestionType.NOTE, QuestionType.DATE
 
 
 def on_answer(flow: Flow, item: Item, text: str) -> None:
+    """A message that answers the current question, read by its type."""
     kind = item.type
     if kind is _NOTE:  # a note cannot be answered; it should not have been current
         flow.advance(item, open_only=True)
@@ -42,6 +43,7 @@ def on_answer(flow: Flow, item: Item, text: str) -> None:
 
 
 def accept_parsed(flow: Flow, item: Item, parsed: AnswerValue | Msg) -> None:
+    """Save what a handler read, or say why it could not and ask again."""
     if isinstance(parsed, Msg):
         flow.body.append(parsed)
         flow.ask(item, brief=True)  # asked again with what is expected
@@ -50,6 +52,7 @@ def accept_parsed(flow: Flow, item: Item, parsed: AnswerValue | Msg) -> None:
 
 
 def keep_files(flow: Flow, item: Item) -> tuple[Attachment, ...]:
+    """The files already attached to a question's answer, kept when its value changes."""
     answer = flow.answer(item)
     return answer.attachments if answer is not None else ()
 
@@ -81,6 +84,7 @@ def write(flow: Flow, item: Item, text: str) -> None:
 
 
 def number(flow: Flow, item: Item, text: str) -> None:
+    """A number, checked against its own range and the answers that bound it."""
     parsed = handler(item.type).parse(item, text)
     if isinstance(parsed, Msg):
         flow.body.append(parsed)
@@ -104,6 +108,7 @@ def number(flow: Flow, item: Item, text: str) -> None:
 
 
 def accept(flow: Flow, item: Item, value: AnswerValue) -> None:
+    """Save a value, say so, warn about parts now above their total, and go on."""
     answer = Answer(value=value, attachments=keep_files(flow, item))
     flow.save(item, answer)
     flow.say("engine.answer.saved", number=item.number, answer=ui.value(item, answer))
@@ -137,10 +142,12 @@ def warn_dependents(flow: Flow, item: Item, value: float) -> None:
 
 
 def choose(flow: Flow, item: Item, index: int) -> None:
+    """The option pressed on the current question."""
     accept(flow, item, handler(item.type).value_at(item, index))  # type: ignore[attr-defined]
 
 
 def toggle(flow: Flow, item: Item, index: int) -> None:
+    """Tick or untick an option of a multi-choice question (saved only on Xong)."""
     selected = multi_choice.toggled(item, flow.state.selected, index)
     flow.state = flow.state.but(selected=selected)
     flow.say("engine.multi.ticked", items=multi_choice.items(item, selected) or (Msg("engine.value.none"),))
@@ -155,6 +162,7 @@ def toggle(flow: Flow, item: Item, index: int) -> None:
 
 
 def finish_multi(flow: Flow, item: Item) -> None:
+    """Save the options ticked (or go on if nothing changed)."""
     selected = list(flow.state.selected)
     if not selected:
         if item.required:
@@ -171,6 +179,7 @@ def finish_multi(flow: Flow, item: Item) -> None:
 
 
 def on_attachment(flow: Flow, attachment: Attachment, caption: str) -> None:
+    """A file for the current question; its caption, if not a command, answers it too."""
     item = flow.current()
     if item is None:
         flow.say("engine.file.no_question")

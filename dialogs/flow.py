@@ -73,17 +73,21 @@ class Flow:
 
     @property
     def progress(self) -> Progress:
+        """The progress of the answers as they stand in this turn."""
         if self._progress is None:
             self._progress = Progress(self.plan, self.answers)
         return self._progress
 
     def answer(self, item: Item) -> Answer | None:
+        """A question's answer as it stands in this turn."""
         return self.answers.get(item.id)
 
     def visible(self, item: Item) -> bool:
+        """Whether the item applies, given the answers."""
         return not self.plan.conditions or self.progress.visible(item)
 
     def current(self) -> Item | None:
+        """The question the cadre is at, if it still applies."""
         question_id = self.state.question_id
         item = self.plan.by_id.get(question_id) if question_id else None
         if item is None or item.type is _NOTE or not self.visible(item):
@@ -98,6 +102,7 @@ class Flow:
                 yield item
 
     def next_open(self, after: int = -1) -> Item | None:
+        """The first question after `after` that applies and is not answered."""
         answers = self.answers
         for item in self.askable(after):
             if not is_answered(item, answers.get(item.id)):
@@ -105,19 +110,23 @@ class Flow:
         return None
 
     def needs_reopen(self) -> bool:
+        """Whether changing an answer starts a new version (the report is submitted)."""
         return self.submission.status == "submitted"
 
     # -- writing -------------------------------------------------------------------------------------
 
     def say(self, message_id: str, **params: object) -> None:
+        """Add a paragraph to the reply being built."""
         self.body.append(Msg(message_id, params))  # type: ignore[arg-type]
 
     def flush(self) -> None:
+        """Close the reply being built (with its buttons); the next paragraph starts another."""
         if self.body:
             self.replies.append(Reply(tuple(self.body), self.buttons))
         self.body, self.buttons = [], ()
 
     def save(self, item: Item, answer: Answer) -> None:
+        """Store an answer (reopening a submitted report first)."""
         if self.needs_reopen():
             previous = self.submission.submitted_version or self.submission.version
             self.effects.append(Reopen())
@@ -137,12 +146,14 @@ class Flow:
         self._progress = None
 
     def finish(self) -> Turn:
+        """The turn: the new state, the replies and the effects."""
         self.flush()
         return Turn(self.state, tuple(self.replies), tuple(self.effects))
 
     # -- showing a question --------------------------------------------------------------------------
 
     def show_notes(self, after: int, before: int | None) -> None:
+        """The notes between two positions that apply, as the cadre passes them."""
         for item in self.plan.items[after + 1 : before]:
             if item.type is _NOTE and self.visible(item):
                 self.body.extend(handler(_NOTE).said(item))  # type: ignore[attr-defined]
@@ -230,6 +241,7 @@ class Flow:
             self.buttons = ((ui.BUTTON_RESUME,),)
 
     def idle_hint(self) -> None:
+        """No question open: say how to go on."""
         self.say("engine.idle.hint")
         self.buttons = ((ui.BUTTON_RESUME, ui.BUTTON_HELP),)
 
@@ -273,16 +285,19 @@ class Flow:
         self.buttons = ((ui.BUTTON_REVIEW, ui.BUTTON_SUBMIT),)
 
     def missing_list(self) -> None:
+        """List the required questions still unanswered, with a button to the first."""
         said, self.buttons = ui.missing_list(self.progress.missing)
         self.body.append(said)
 
     def bound_list(self) -> None:
+        """List the numbers that do not fit together, with a button to the first."""
         said, self.buttons = ui.bound_list(self.progress.bound_problems)
         self.body.extend(said)
 
     # -- the turn ------------------------------------------------------------------------------------
 
     def run(self, incoming: Incoming) -> None:
+        """Route what the member did: a button, a file, a command word, or an answer."""
         if incoming.action is not None:
             self.on_action(incoming.action)
             return
@@ -322,6 +337,7 @@ class Flow:
     # -- commands ------------------------------------------------------------------------------------
 
     def on_command(self, command: Command, argument: str) -> None:
+        """Do what a command word or slash command asks."""
         if self.state.mode == "confirm_submit" and command is not Command.SUBMIT:
             self.state = self.state.but(mode="answering" if self.state.question_id else "idle")
         match command:
@@ -352,6 +368,7 @@ class Flow:
     # -- buttons -------------------------------------------------------------------------------------
 
     def on_action(self, raw: str) -> None:
+        """Do what a pressed button asks, unless the button is from an old message."""
         pressed = parse_action(raw)
         if pressed is None:
             self.garbled()
@@ -418,10 +435,12 @@ class Flow:
                 navigation.back(self)
 
     def garbled(self) -> None:
+        """A button the engine did not make: say so and show where the cadre is."""
         self.say("engine.action.unknown")
         self.reshow()
 
     def reshow(self) -> None:
+        """Show the current question again, or how to go on."""
         item = self.current()
         if item is not None and self.state.mode == "answering":
             self.ask(item, brief=True, append=not self.state.replacing)

@@ -20,6 +20,7 @@ _QUESTION_NUMBER = re.compile(r"\s*(\d{1,4}(?:\.\d{1,3})*)\.?\s*$")
 
 
 def start(flow: Flow) -> None:
+    """Start the report, or resume it where the cadre left off (after a word on a returned report)."""
     sub = flow.submission
     if sub.status == "returned":
         if sub.returned_comment:
@@ -57,12 +58,14 @@ def start(flow: Flow) -> None:
 
 
 def edit(flow: Flow, argument: str) -> None:
+    """Go to the question the cadre named, to answer or change it."""
     item = numbered(flow, argument, "engine.edit.which")
     if item is not None:
         go_to(flow, item)
 
 
 def view_numbered(flow: Flow, argument: str) -> None:
+    """Show the whole answer of the question named, or of the current one."""
     if not argument.strip():
         item = flow.current()
         if item is None:
@@ -97,6 +100,7 @@ def numbered(flow: Flow, argument: str, which: str) -> Item | None:
 
 
 def go_to(flow: Flow, item: Item) -> None:
+    """Open a question, unless skip logic says it does not apply."""
     if not flow.visible(item):
         flow.say("engine.edit.not_applicable", number=item.number)
         flow.reminder()
@@ -105,6 +109,7 @@ def go_to(flow: Flow, item: Item) -> None:
 
 
 def back(flow: Flow) -> None:
+    """Back to the question before the current one that applies."""
     item = flow.current()
     before = item.pos if item is not None else None
     previous = None
@@ -119,6 +124,7 @@ def back(flow: Flow) -> None:
 
 
 def skip(flow: Flow) -> None:
+    """Skip the current question if it is optional; a required one can only be left for later."""
     item = flow.current()
     if item is None:
         flow.say("engine.skip.nothing")
@@ -133,6 +139,7 @@ def skip(flow: Flow) -> None:
 
 
 def next_question(flow: Flow) -> None:
+    """Done with this question: finish ticking or writing, or leave it and go on."""
     item = flow.current()
     if item is None:
         start(flow)
@@ -149,6 +156,7 @@ def next_question(flow: Flow) -> None:
 
 
 def append(flow: Flow) -> None:
+    """The next messages add to the narrative answer shown instead of replacing it."""
     item = flow.current()
     if item is None:
         flow.idle_hint()
@@ -162,6 +170,7 @@ def append(flow: Flow) -> None:
 
 
 def pause(flow: Flow) -> None:
+    """Stop here; every answer is already saved."""
     item = flow.current()
     flow.state = flow.state.but(mode="idle")
     if item is None:
@@ -172,6 +181,7 @@ def pause(flow: Flow) -> None:
 
 
 def review(flow: Flow) -> None:
+    """The whole report, a reply per section, then what is left and how to change it."""
     flow.flush()
     plan, progress = flow.plan, flow.progress
     flow.say(
@@ -211,6 +221,7 @@ def review(flow: Flow) -> None:
 
 
 def view(flow: Flow, item: Item) -> None:
+    """One question's whole answer, then where the cadre is."""
     flow.say(
         "engine.view.answer",
         number=item.number,

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 
 def already_submitted(flow: Flow) -> None:
+    """Say the report is in, with its receipt, and how to correct it."""
     sub = flow.submission
     version = sub.submitted_version or sub.version
     flow.say("engine.submit.already", version=version, code=receipt_code(flow, version))
@@ -21,10 +22,12 @@ def already_submitted(flow: Flow) -> None:
 
 
 def receipt_code(flow: Flow, version: int) -> str:
+    """The code a cadre quotes for a submitted version."""
     return f"BC-{flow.submission.id}-{version}"
 
 
 def request_submit(flow: Flow) -> None:
+    """Ask to confirm submitting, unless something must be fixed first."""
     if flow.needs_reopen():
         flow.state = flow.state.but(mode="idle")
         already_submitted(flow)
@@ -64,6 +67,7 @@ def refuse_submit(flow: Flow) -> bool:
 
 
 def on_confirmation(flow: Flow, text: str) -> None:
+    """A typed answer to the confirmation: yes submits, no does not, anything else asks again."""
     yes = is_yes(text)
     if yes is None:
         flow.say("engine.submit.confirm_again")
@@ -75,6 +79,7 @@ def on_confirmation(flow: Flow, text: str) -> None:
 
 
 def confirm(flow: Flow) -> None:
+    """Submit the version confirmed, with a receipt."""
     if flow.needs_reopen():
         flow.state = DialogState()
         already_submitted(flow)
@@ -97,6 +102,7 @@ def confirm(flow: Flow) -> None:
 
 
 def cancel_submit(flow: Flow) -> None:
+    """Not now: back to where the cadre was."""
     flow.state = flow.state.but(mode="answering" if flow.current() else "idle")
     flow.say("engine.submit.cancelled")
     flow.buttons = ((ui.BUTTON_REVIEW, ui.BUTTON_RESUME),)
