@@ -1,6 +1,7 @@
 """Benchmark of issue 2: engine turns/s, full turns/s with 50 members at once, memory vs. dialogs.
 
 Run by hand:  .venv/bin/python bench/bench_turns.py [--turns 10000] [--postgres URL]
+The engine alone:  .venv/bin/python bench/bench_turns.py --turns 0 --postgres none --skip-memory
 Prints what it measured on this machine; nothing here is asserted by the tests.
 """
 
@@ -265,7 +266,7 @@ async def bench_memory(url: str, sizes: list[int], turns: int) -> list[tuple[int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--turns", type=int, default=10_000, help="full turns per backend")
+    parser.add_argument("--turns", type=int, default=10_000, help="full turns per backend (0: engine alone)")
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--engine-turns", type=int, default=100_000)
     parser.add_argument(
@@ -285,7 +286,7 @@ def main() -> None:
         backends = [("SQLite", sqlite_url)]
         if args.postgres != "none" and asyncio.run(_postgres_ready(args.postgres)):
             backends.append(("PostgreSQL", args.postgres))
-        for name, url in backends:
+        for name, url in backends if args.turns > 0 else ():  # --turns 0: the engine alone
             r = asyncio.run(bench_full(url, args.members, args.turns))
             print(
                 f"full turns on {name}, {args.members} members at once: "

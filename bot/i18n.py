@@ -16,7 +16,9 @@ from dialogs.events import Msg
 from dialogs.outline import DEFAULT_LOCALE, Localized
 
 LOCALES = ("vi", "en")
+# Where times are shown when the caller names no zone: the product's home (Settings.timezone).
 DISPLAY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+TYPED = ".typed"  # the variant of a message for a channel without buttons ("gõ" rather than "bấm")
 
 
 @cache
@@ -48,8 +50,8 @@ class _Params(dict[str, str]):
         return "{" + key + "}"
 
 
-def format_value(value: object, locale: str) -> str:
-    """One parameter as text in `locale`."""
+def format_value(value: object, locale: str, zone: ZoneInfo | None = None, variant: str = "") -> str:
+    """One parameter as text in `locale`; a moment in `zone` (None: Asia/Ho_Chi_Minh)."""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
@@ -59,23 +61,41 @@ def format_value(value: object, locale: str) -> str:
     if isinstance(value, Localized):
         return value.get(locale)
     if isinstance(value, Msg):
-        return translate(value, locale)
+        return translate(value, locale, zone=zone, variant=variant)
     if isinstance(value, tuple):
-        return "\n".join(format_value(item, locale) for item in value)
+        return "\n".join(format_value(item, locale, zone, variant) for item in value)
     if isinstance(value, datetime):
-        return value.astimezone(DISPLAY_TZ).strftime("%H:%M %d/%m/%Y")
+        return format_time(value, zone)
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return str(value)
 
 
-def translate(msg: Msg, locale: str = DEFAULT_LOCALE) -> str:
-    """The text of a message in `locale` (falling back to Vietnamese, then to the id itself)."""
-    template = catalog(locale).get(msg.id) or catalog(DEFAULT_LOCALE).get(msg.id) or msg.id
+def format_time(moment: datetime, zone: ZoneInfo | None = None) -> str:
+    """A moment as officials read it, in `zone` (None: Asia/Ho_Chi_Minh): "09:05 20/06/2018"."""
+    return moment.astimezone(zone or DISPLAY_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+def template(message_id: str, locale: str = DEFAULT_LOCALE, variant: str = "") -> str:
+    """The catalog text of a message: its `variant` if the catalog has one, else the message itself,
+    in `locale`, falling back to Vietnamese, then to the id."""
+    if variant:
+        found = catalog(locale).get(message_id + variant) or catalog(DEFAULT_LOCALE).get(message_id + variant)
+        if found:
+            return found
+    return catalog(locale).get(message_id) or catalog(DEFAULT_LOCALE).get(message_id) or message_id
+
+
+def translate(
+    msg: Msg, locale: str = DEFAULT_LOCALE, *, zone: ZoneInfo | None = None, variant: str = ""
+) -> str:
+    """The text of a message in `locale` (its `variant` where the catalog has one, for it and the
+    messages inside it); moments shown in `zone` (None: Asia/Ho_Chi_Minh)."""
+    text = template(msg.id, locale, variant)
     if not msg.params:
-        return template
-    params = _Params({key: format_value(value, locale) for key, value in msg.params.items()})
-    return template.format_map(params)
+        return text
+    params = _Params({key: format_value(value, locale, zone, variant) for key, value in msg.params.items()})
+    return text.format_map(params)
 
 
 def t(message_id: str, locale: str = DEFAULT_LOCALE, /, **params: object) -> str:

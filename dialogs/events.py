@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, TypeAlias
 
 from dialogs.outline import Localized, Outline
@@ -30,7 +30,10 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Incoming:
-    """One thing a member did: typed text, pressed a button (its action), or sent a file."""
+    """One thing a member did: typed text, pressed a button (its action), or sent a file.
+
+    `text` arrives cleaned by `dialogs.text.clean` (the service cleans every message once).
+    """
 
     text: str = ""
     action: str | None = None  # a Button.action coming back from a button press
@@ -40,8 +43,9 @@ class Incoming:
 # --- outgoing -----------------------------------------------------------------------------------
 
 # A parameter is formatted by the renderer: numbers per locale, Localized picked per locale,
-# a Msg translated and inserted, a tuple of Msg joined by new lines.
-Param: TypeAlias = "str | int | float | Localized | Msg | tuple[Msg, ...]"
+# a Msg translated and inserted, a tuple of Msg joined by new lines, a date or a (timezone-aware)
+# moment in the member's time zone.
+Param: TypeAlias = "str | int | float | Localized | Msg | tuple[Msg, ...] | date | datetime"
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,14 @@ class Msg:
 class Button:
     """A choice offered to the member.
 
-    `action` comes back in `Incoming.action` when pressed (it must fit Telegram's 64-byte callback
-    data); `command` is what to type instead on a channel without buttons.
+    `action` comes back in `Incoming.action` when pressed (short: channels carry it in a small
+    field); `command` is what to type instead on a channel without buttons: a catalog message (a
+    word in the member's language) or a literal such as an option's number.
     """
 
     label: Msg
     action: str
-    command: str
+    command: Msg | str
 
 
 @dataclass(frozen=True)

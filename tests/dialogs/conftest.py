@@ -10,9 +10,10 @@ from __future__ import annotations
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.pofile import read_po
@@ -35,9 +36,11 @@ from dialogs.events import (
     Turn,
 )
 from dialogs.outline import Choice, Localized, Outline, Question, QuestionType, Section
+from dialogs.text import clean
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 NOW = datetime(2018, 6, 20, 2, 5, tzinfo=UTC)  # 09:05 in Hà Nội
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def vi_en(vi: str, en: str) -> Localized:
@@ -48,35 +51,68 @@ def build_outline(outline_id: str = "tong-ket-ct30-mini") -> Outline:
     """Three sections and twelve questions of every kind, after Kế hoạch 88-KH/TU, part II."""
     T, L = QuestionType, vi_en
     leadership = (
-        Question("huong_dan", T.NOTE, required=False,
-                 label=L("Trả lời theo tình hình thực tế của đơn vị từ 1998 đến nay.", "From 1998 on.")),
-        Question("tuyen_truyen", T.TEXT,
-                 L("Công tác tuyên truyền, phổ biến, quán triệt Chỉ thị 30-CT/TW", "Dissemination"),
-                 hint=L("Nêu các hình thức tuyên truyền; nhận thức của cán bộ, đảng viên và Nhân dân.",
-                        "Forms of dissemination; awareness of cadres and people.")),
-        Question("so_van_ban", T.INTEGER, L("Số văn bản cụ thể hóa Chỉ thị đã ban hành", "Documents"),
-                 min=0, max=10_000, unit=L("văn bản", "documents")),
+        Question(
+            "huong_dan",
+            T.NOTE,
+            required=False,
+            label=L("Trả lời theo tình hình thực tế của đơn vị từ 1998 đến nay.", "From 1998 on."),
+        ),
+        Question(
+            "tuyen_truyen",
+            T.TEXT,
+            L("Công tác tuyên truyền, phổ biến, quán triệt Chỉ thị 30-CT/TW", "Dissemination"),
+            hint=L(
+                "Nêu các hình thức tuyên truyền; nhận thức của cán bộ, đảng viên và Nhân dân.",
+                "Forms of dissemination; awareness of cadres and people.",
+            ),
+        ),
+        Question(
+            "so_van_ban",
+            T.INTEGER,
+            L("Số văn bản cụ thể hóa Chỉ thị đã ban hành", "Documents"),
+            min=0,
+            max=10_000,
+            unit=L("văn bản", "documents"),
+        ),
         Question("co_bcd", T.YESNO, L("Đơn vị đã kiện toàn Ban Chỉ đạo QCDC chưa?", "Committee in place?")),
-        Question("hoat_dong_bcd", T.TEXT, L("Hoạt động của Ban Chỉ đạo", "The committee's work"),
-                 when="co_bcd"),
+        Question(
+            "hoat_dong_bcd", T.TEXT, L("Hoạt động của Ban Chỉ đạo", "The committee's work"), when="co_bcd"
+        ),
     )
     results = (
-        Question("loai_hinh", T.CHOICE, L("Loại hình đơn vị", "Kind of unit"), choices=(
-            Choice("xa", L("Xã, phường, thị trấn", "Commune")),
-            Choice("co_quan", L("Cơ quan", "Agency")),
-            Choice("doanh_nghiep", L("Doanh nghiệp", "Enterprise")),
-        )),
-        Question("doi_thoai", T.INTEGER, L("Số cuộc đối thoại trực tiếp với Nhân dân", "Dialogues"),
-                 min=0, unit=L("cuộc", "meetings")),
-        Question("hinh_thuc", T.MULTI, L("Các hình thức tuyên truyền đã dùng", "Channels used"), choices=(
-            Choice("hoi_nghi", L("Hội nghị", "Meetings")),
-            Choice("loa", L("Loa truyền thanh", "Loudspeakers")),
-            Choice("mang_xa_hoi", L("Mạng xã hội", "Social networks")),
-        )),
-        Question("ty_le", T.DECIMAL, L("Tỷ lệ thôn, tổ dân phố có hương ước (%)", "Share (%)"),
-                 min=0, max=100),
-        Question("mo_hinh", T.TEXT, L("Mô hình, điển hình tiên tiến (nếu có)", "Good models"),
-                 required=False),
+        Question(
+            "loai_hinh",
+            T.CHOICE,
+            L("Loại hình đơn vị", "Kind of unit"),
+            choices=(
+                Choice("xa", L("Xã, phường, thị trấn", "Commune")),
+                Choice("co_quan", L("Cơ quan", "Agency")),
+                Choice("doanh_nghiep", L("Doanh nghiệp", "Enterprise")),
+            ),
+        ),
+        Question(
+            "doi_thoai",
+            T.INTEGER,
+            L("Số cuộc đối thoại trực tiếp với Nhân dân", "Dialogues"),
+            min=0,
+            unit=L("cuộc", "meetings"),
+        ),
+        Question(
+            "hinh_thuc",
+            T.MULTI,
+            L("Các hình thức tuyên truyền đã dùng", "Channels used"),
+            choices=(
+                Choice("hoi_nghi", L("Hội nghị", "Meetings")),
+                Choice("loa", L("Loa truyền thanh", "Loudspeakers")),
+                Choice("mang_xa_hoi", L("Mạng xã hội", "Social networks")),
+            ),
+        ),
+        Question(
+            "ty_le", T.DECIMAL, L("Tỷ lệ thôn, tổ dân phố có hương ước (%)", "Share (%)"), min=0, max=100
+        ),
+        Question(
+            "mo_hinh", T.TEXT, L("Mô hình, điển hình tiên tiến (nếu có)", "Good models"), required=False
+        ),
     )
     shortcomings = (
         Question("han_che", T.TEXT, L("Những hạn chế, khuyết điểm", "Shortcomings")),
@@ -88,11 +124,13 @@ def build_outline(outline_id: str = "tong-ket-ct30-mini") -> Outline:
         version=1,
         title=L("Tổng kết 20 năm thực hiện Chỉ thị 30-CT/TW", "20-year review of Directive 30-CT/TW"),
         sections=(
-            Section("lanh_dao", L("Công tác lãnh đạo, chỉ đạo, triển khai thực hiện", "Leadership"),
-                    leadership),
+            Section(
+                "lanh_dao", L("Công tác lãnh đạo, chỉ đạo, triển khai thực hiện", "Leadership"), leadership
+            ),
             Section("ket_qua", L("Kết quả thực hiện quy chế dân chủ ở cơ sở", "Results"), results),
-            Section("han_che", L("Hạn chế, nguyên nhân và bài học kinh nghiệm", "Shortcomings"),
-                    shortcomings),
+            Section(
+                "han_che", L("Hạn chế, nguyên nhân và bài học kinh nghiệm", "Shortcomings"), shortcomings
+            ),
         ),
     )
 
@@ -129,12 +167,21 @@ def render(value: object, locale: str = "vi") -> str:
         return format_decimal(value, locale=locale)
     if isinstance(value, float):
         return format_decimal(value, format="#,##0.##", locale=locale)
+    if isinstance(value, datetime):  # as bot.i18n shows a moment: in Hà Nội time
+        assert value.tzinfo is not None, "a moment must be timezone-aware"
+        return value.astimezone(HANOI).strftime("%H:%M %d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     assert isinstance(value, str), value
     return value
 
 
 def render_reply(reply: Reply, locale: str = "vi") -> str:
     text = "\n\n".join(render(m, locale) for m in reply.body)
+    for row in reply.buttons:  # the words to type instead must exist in the catalog too
+        for button in row:
+            if isinstance(button.command, Msg):
+                render(button.command, locale)
     labels = [f"[{render(b.label, locale)}]" for row in reply.buttons for b in row]
     return text + ("\n" + " ".join(labels) if labels else "")
 
@@ -173,7 +220,7 @@ class Cadre:
     # -- doing things --------------------------------------------------------------------------------
 
     def send(self, text: str) -> str:
-        return self._step(Incoming(text=text))
+        return self._step(Incoming(text=clean(text)))  # cleaned once, as the service does
 
     def press(self, label: str) -> str:
         """Press the button whose Vietnamese label contains `label`, on the last message."""
@@ -184,7 +231,7 @@ class Cadre:
         return self._step(Incoming(action=action))
 
     def attach(self, file_id: str, caption: str = "", kind: str = "photo") -> str:
-        return self._step(Incoming(text=caption, attachment=Attachment(kind, file_id)))  # type: ignore[arg-type]
+        return self._step(Incoming(text=clean(caption), attachment=Attachment(kind, file_id)))  # type: ignore[arg-type]
 
     def answer_all(self, *texts: str) -> None:
         for text in texts:
@@ -205,8 +252,12 @@ class Cadre:
                 version = (self.submission.submitted_version or self.submission.version) + 1
                 self.submission = replace(self.submission, status="draft", version=version)
             elif isinstance(effect, Submit):
-                self.submission = replace(self.submission, status="submitted",
-                                          submitted_version=self.submission.version, returned_comment=None)
+                self.submission = replace(
+                    self.submission,
+                    status="submitted",
+                    submitted_version=self.submission.version,
+                    returned_comment=None,
+                )
         for reply in turn.replies:
             render_reply(reply, "en")  # every id and parameter must fit the English catalog too
         self.stored_state = turn.state.to_json()

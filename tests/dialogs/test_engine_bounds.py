@@ -8,9 +8,9 @@ the report cannot be submitted while any such pair does not fit.
 from __future__ import annotations
 
 from dialogs.builtin import get_outline
-from dialogs.engine import _plan
 from dialogs.events import Answer, Submit
 from dialogs.outline import Localized, Outline, Question, QuestionType, Section
+from dialogs.plan import plan_of
 from tests.dialogs.conftest import Cadre
 
 CT30 = get_outline("ct30-20nam")
@@ -44,7 +44,7 @@ def test_only_the_parts_of_a_total_are_bounded_by_it() -> None:
     }
     # Until the total is answered, the part keeps the total's own range.
     assert CT30.question("don_da_giai_quyet").max == CT30.question("don_nhan").max
-    plan = _plan(CT30)
+    plan = plan_of(CT30)
     assert [item.id for item in plan.bounded] == ["so_huong_uoc", "don_da_giai_quyet"]
     assert [item.id for item in plan.by_id["don_nhan"].dependents] == ["don_da_giai_quyet"]
 
@@ -159,11 +159,13 @@ def bounded_outline() -> Outline:
     T = QuestionType
     questions = (
         Question("so_dang_vien", T.INTEGER, L("Số đảng viên"), required=False, min=0, max=1000),
-        Question("so_du_hop", T.INTEGER, L("Trong đó, số đảng viên dự họp"), min=0, max=1000,
-                 max_of="so_dang_vien"),
+        Question(
+            "so_du_hop", T.INTEGER, L("Trong đó, số đảng viên dự họp"), min=0, max=1000, max_of="so_dang_vien"
+        ),
         Question("so_buoi", T.INTEGER, L("Số buổi sinh hoạt"), min=0, max=100),
-        Question("luot_du", T.INTEGER, L("Số lượt người dự các buổi đó"), min=0, max=100_000,
-                 min_of="so_buoi"),
+        Question(
+            "luot_du", T.INTEGER, L("Số lượt người dự các buổi đó"), min=0, max=100_000, min_of="so_buoi"
+        ),
         Question("ty_le_ke_hoach", T.DECIMAL, L("Tỷ lệ kế hoạch (%)"), min=0, max=100),
         Question("ty_le_dat", T.DECIMAL, L("Tỷ lệ đạt được (%)"), min=0, max=100, max_of="ty_le_ke_hoach"),
     )

@@ -17,9 +17,10 @@ def cadre() -> Cadre:
 def test_typing_the_see_this_answer_option_shows_that_answer_not_the_whole_report(cadre: Cadre) -> None:
     cadre.answer_all("/baocao", "Đảng ủy xã quán triệt Chỉ thị cho toàn thể đảng viên.")
     see = cadre.button("Xem lại câu này")
-    assert see.command == "xem câu 1"  # what Zalo Bot (no buttons) tells her to type
+    assert render(see.command) == "xem câu 1"  # what Zalo Bot (no buttons) tells her to type
+    assert render(see.command, "en") == "view 1"  # and an English member, in English
 
-    for typed in ("xem câu 1", "xem cau 1", "/xem 1"):
+    for typed in ("xem câu 1", "xem cau 1", "/xem 1", "view 1"):
         reply = cadre.send(typed)
         assert "Đảng ủy xã quán triệt Chỉ thị cho toàn thể đảng viên." in reply
         assert "📋" not in reply and "Mục 2." not in reply  # not the review of all 35 questions
@@ -70,8 +71,12 @@ def test_a_wrong_number_is_asked_again_briefly(cadre: Cadre) -> None:
 
 
 def test_when_a_question_does_not_apply_the_totals_do_not_count_it(cadre: Cadre) -> None:
-    answers = {item.id: Answer(value="Có.") for s in cadre.outline.sections for item in s.questions
-               if item.type == "text"}
+    answers = {
+        item.id: Answer(value="Có.")
+        for s in cadre.outline.sections
+        for item in s.questions
+        if item.type == "text"
+    }
     counts = {q.id: Answer(value=3) for s in cadre.outline.sections for q in s.questions if q.is_numeric}
     cadre.answers = {**answers, **counts, "don_nhan": Answer(value=0)}
     del cadre.answers["don_da_giai_quyet"]  # of no letters, none to settle: it does not apply
@@ -80,10 +85,15 @@ def test_when_a_question_does_not_apply_the_totals_do_not_count_it(cadre: Cadre)
 
 
 def test_a_correction_after_submitting_says_how_to_finish_without_fanfare(cadre: Cadre) -> None:
-    cadre.answers = {q.id: Answer(value="Có." if q.type == "text" else 3)
-                     for s in cadre.outline.sections for q in s.questions if q.is_answerable}
-    cadre.submission = SubmissionView(id=3, status="submitted", version=1, submitted_version=1,
-                                      unit_name="Xã Hải Ba")
+    cadre.answers = {
+        q.id: Answer(value="Có." if q.type == "text" else 3)
+        for s in cadre.outline.sections
+        for q in s.questions
+        if q.is_answerable
+    }
+    cadre.submission = SubmissionView(
+        id=3, status="submitted", version=1, submitted_version=1, unit_name="Xã Hải Ba"
+    )
     cadre.send("sửa 2")
     reply = cadre.send("12")
     assert "✏️ Đã mở bản sửa lần 2" in reply and "🎉" not in reply

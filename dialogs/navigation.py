@@ -1,0 +1,231 @@
+"""Moving around a report: start or resume, go to a question by number, back, next, skip, pause, review."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from dialogs import answering, submitting
+from dialogs import messages as ui
+from dialogs.events import Answer, DialogState, Msg
+from dialogs.outline import QuestionType
+from dialogs.plan import Item
+from dialogs.progress import has_value
+
+if TYPE_CHECKING:
+    from dialogs.flow import Flow
+
+_TEXT, _MULTI = QuestionType.TEXT, QuestionType.MULTI
+_QUESTION_NUMBER = re.compile(r"\s*(\d{1,4}(?:\.\d{1,3})*)\.?\s*$")
+
+
+def start(flow: Flow) -> None:
+    """Start the report, or resume it where the cadre left off (after a word on a returned report)."""
+    sub = flow.submission
+    if sub.status == "returned":
+        if sub.returned_comment:
+            flow.say("engine.returned.comment", version=sub.version, comment=sub.returned_comment)
+        else:
+            flow.say("engine.returned.no_comment", version=sub.version)
+    elif sub.status == "submitted":
+        flow.state = DialogState()
+        submitting.already_submitted(flow)
+        return
+    item = flow.current()
+    answered = flow.progress.answered_count
+    if item is None and not answered and not flow.state.question_id:
+        flow.say(
+            "engine.start.welcome",
+            title=flow.plan.outline.title,
+            unit=sub.unit_name,
+            total=flow.plan.total,
+            sections=flow.plan.sections,
+        )
+        target = flow.next_open()
+        if target is None:
+            flow.complete()
+        else:
+            flow.ask(target, after=-1, entering=True)
+        return
+    if item is None:
+        item = flow.next_open()
+        if item is None:
+            flow.complete()
+            return
+    flow.say("engine.start.resume", answered=answered, total=flow.plan.total)
+    writing = flow.state.question_id == item.id and flow.state.parts > 0 and not flow.state.replacing
+    flow.ask(item, entering=True, append=writing)
+
+
+def edit(flow: Flow, argument: str) -> None:
+    """Go to the question the cadre named, to answer or change it."""
+    item = numbered(flow, argument, "engine.edit.which")
+    if item is not None:
+        go_to(flow, item)
+
+
+def view_numbered(flow: Flow, argument: str) -> None:
+    """Show the whole answer of the question named, or of the current one."""
+    if not argument.strip():
+        item = flow.current()
+        if item is None:
+            flow.say("engine.view.which", total=flow.plan.total)
+            flow.buttons = ((ui.BUTTON_REVIEW,),)
+        else:
+            view(flow, item)
+        return
+    item = numbered(flow, argument, "engine.view.which")
+    if item is not None:
+        view(flow, item)
+
+
+def numbered(flow: Flow, argument: str, which: str) -> Item | None:
+    """The question a cadre named: its number in the report (7), or in the outline (1.2)."""
+    number = _QUESTION_NUMBER.match(argument)
+    if number is None:
+        flow.say(which, total=flow.plan.total)
+        flow.reminder()
+        return None
+    if "." in number[1]:
+        item = flow.plan.by_label_number.get(number[1])
+        if item is None:
+            flow.say("engine.edit.no_such_part", part=number[1], total=flow.plan.total)
+            flow.reminder()
+        return item
+    item = flow.plan.by_number.get(int(number[1]))
+    if item is None:
+        flow.say("engine.edit.no_such", number=int(number[1]), total=flow.plan.total)
+        flow.reminder()
+    return item
+
+
+def go_to(flow: Flow, item: Item) -> None:
+    """Open a question, unless skip logic says it does not apply."""
+    if not flow.visible(item):
+        flow.say("engine.edit.not_applicable", number=item.number)
+        flow.reminder()
+        return
+    flow.ask(item)
+
+
+def back(flow: Flow) -> None:
+    """Back to the question before the current one that applies."""
+    item = flow.current()
+    before = item.pos if item is not None else None
+    previous = None
+    for candidate in flow.askable(before=before):
+        previous = candidate
+    if previous is None:
+        flow.say("engine.back.first")
+        if item is not None:
+            flow.ask(item, brief=True)
+        return
+    flow.ask(previous)
+
+
+def skip(flow: Flow) -> None:
+    """Skip the current question if it is optional; a required one can only be left for later."""
+    item = flow.current()
+    if item is None:
+        flow.say("engine.skip.nothing")
+        return
+    if item.required:
+        flow.say("engine.skip.required", number=item.number)
+        flow.buttons = ((ui.buttons(item).later,),)
+        return
+    flow.save(item, Answer(value=None, skipped=True))
+    flow.say("engine.skip.done", number=item.number)
+    flow.advance(item, open_only=True)
+
+
+def next_question(flow: Flow) -> None:
+    """Done with this question: finish ticking or writing, or leave it and go on."""
+    item = flow.current()
+    if item is None:
+        start(flow)
+        return
+    if item.type is _MULTI and flow.state.selected:
+        answering.finish_multi(flow, item)
+        return
+    if item.type is _TEXT and flow.state.parts > 0:
+        flow.advance(item, open_only=True)  # done writing: on with the report
+        return
+    if item.required and not has_value(item, flow.answer(item)):
+        flow.say("engine.next.left_open", number=item.number)
+    flow.advance(item, open_only=False)
+
+
+def append(flow: Flow) -> None:
+    """The next messages add to the narrative answer shown instead of replacing it."""
+    item = flow.current()
+    if item is None:
+        flow.idle_hint()
+        return
+    if item.type is not _TEXT:
+        flow.say("engine.append.not_text", number=item.number)
+        return
+    flow.state = flow.state.but(replacing=False, mode="answering")
+    flow.say("engine.text.append_mode", number=item.number)
+    flow.buttons = ((ui.buttons(item).next,),)
+
+
+def pause(flow: Flow) -> None:
+    """Stop here; every answer is already saved."""
+    item = flow.current()
+    flow.state = flow.state.but(mode="idle")
+    if item is None:
+        flow.say("engine.pause.no_question")
+    else:
+        flow.say("engine.pause", number=item.number)
+    flow.buttons = ((ui.BUTTON_RESUME,),)
+
+
+def review(flow: Flow) -> None:
+    """The whole report, a reply per section, then what is left and how to change it."""
+    flow.flush()
+    plan, progress = flow.plan, flow.progress
+    flow.say(
+        "engine.review.title",
+        title=plan.outline.title,
+        unit=flow.submission.unit_name,
+        version=flow.submission.version,
+    )
+    for s, section in enumerate(plan.outline.sections):
+        items = [plan.by_id[q.id] for q in section.questions if q.is_answerable]
+        if not items:
+            continue
+        flow.body.append(ui.section_title(plan, s))
+        for item in items:
+            value = (
+                ui.review_value(item, flow.answer(item))
+                if progress.visible(item)
+                else Msg("engine.review.not_applicable")
+            )
+            flow.say("engine.review.item", number=item.number, label=item.question.label, answer=value)
+        flow.flush()  # a reply per section; the channel splits what is still too long
+    if progress.missing:
+        flow.say(
+            "engine.review.summary",
+            answered=progress.answered_count,
+            total=plan.total,
+            missing=len(progress.missing),
+        )
+    else:
+        flow.say(
+            "engine.review.summary_done",
+            answered=progress.answered_count,
+            total=progress.applicable_count,
+        )
+    flow.say("engine.review.how_to_edit")
+    flow.buttons = ((ui.BUTTON_RESUME, ui.BUTTON_SUBMIT),)
+
+
+def view(flow: Flow, item: Item) -> None:
+    """One question's whole answer, then where the cadre is."""
+    flow.say(
+        "engine.view.answer",
+        number=item.number,
+        label=item.question.label,
+        answer=ui.review_value(item, flow.answer(item)),
+    )
+    flow.reminder()
