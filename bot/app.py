@@ -116,6 +116,7 @@ async def runtime(
         outbox = Outbox(
             db,
             capabilities=channels.all_capabilities(),
+            zone=settings.zone,
             lease_seconds=settings.outbox.lease_seconds,
             poll_seconds=settings.outbox.poll_seconds,
         )

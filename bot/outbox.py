@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -311,7 +312,7 @@ class QueuedReplies:
         messages = [
             _new_message(message)
             for reply in outbound.replies
-            for message in render(reply, outbound.locale, capabilities)
+            for message in render(reply, outbound.locale, capabilities, self.outbox.zone)
         ]
         # The turn may run again after a conflict: only the last run's rows exist.
         self.rows, self.held = await self.outbox.queue(
@@ -328,6 +329,7 @@ class Outbox:
         senders: Mapping[str, Sender] | None = None,
         *,
         capabilities: Mapping[str, Capabilities] | None = None,
+        zone: ZoneInfo | None = None,
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
         capacity: int = 5000,
@@ -338,6 +340,8 @@ class Outbox:
         # What every channel can show, sent from here or not: rows for a channel this process does
         # not send (a reminder to a Zalo member from a Telegram-only process) are rendered all the same.
         self.capabilities: dict[str, Capabilities] = dict(capabilities or {})
+        # Where local times in replies are shown (Settings.timezone); None: Asia/Ho_Chi_Minh.
+        self.zone = zone
         self.worker = uuid.uuid4().hex[:16]
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds

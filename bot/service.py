@@ -32,7 +32,8 @@ from bot.router import (
 )
 from dialogs import engine
 from dialogs.builtin import get_outline
-from dialogs.events import Context, Incoming, Msg, Reply
+from dialogs.events import Context, Incoming, Msg, Reply, SaveAnswer
+from dialogs.progress import Progress
 from dialogs.text import clean
 from storage.campaigns import CampaignSummary, all_campaigns
 from storage.db import Database
@@ -192,6 +193,9 @@ class ReportService:
         )
         context = Context(outline=outline, answers=loaded.answers, submission=loaded.submission, now=now)
         turn = engine.step(context, loaded.state, incoming)
+        saved = {e.question_id: e.answer for e in turn.effects if isinstance(e, SaveAnswer)}
+        # The stored count that supervisors read is the same Progress the cadre's "x/y" comes from.
+        answered = Progress.of(outline, {**loaded.answers, **saved}).answered_count if saved else None
         await save_turn(
             conn,
             member_id=member.member_id,
@@ -200,6 +204,7 @@ class ReportService:
             state=turn.state,
             effects=turn.effects,
             now=now,
+            answered=answered,
         )
         return Outbound(inbound.chat_id, locale, turn.replies)
 

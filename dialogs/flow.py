@@ -111,7 +111,7 @@ class Flow:
 
     def needs_reopen(self) -> bool:
         """Whether changing an answer starts a new version (the report is submitted)."""
-        return self.submission.status == "submitted"
+        return self.submission.status in ("submitted", "approved")
 
     # -- writing -------------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ def start(flow: Flow) -> None:
             flow.say("engine.returned.comment", version=sub.version, comment=sub.returned_comment)
         else:
             flow.say("engine.returned.no_comment", version=sub.version)
-    elif sub.status == "submitted":
+    elif sub.status in ("submitted", "approved"):
         flow.state = DialogState()
         submitting.already_submitted(flow)
         return

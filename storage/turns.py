@@ -79,6 +79,11 @@ _SAVE_REVISION = Sql(
     time_in=frozenset({"now"}),
 )
 
+_TOUCH_ACTIVITY = Sql(
+    "UPDATE submissions SET last_activity_at = :now WHERE id = :submission_id",
+    time_in=frozenset({"now"}),
+)
+
 _TOUCH_SUBMISSION = Sql(
     "UPDATE submissions SET last_activity_at = :now, answered_count = :answered WHERE id = :submission_id",
     time_in=frozenset({"now"}),
@@ -177,7 +182,7 @@ async def save_turn(
     answered: int | None = None,
 ) -> None:
     """Write the effects and the new dialog state; raises TurnConflict if the dialog state or the
-    submission moved under us. `answered` is the engine's count of answered questions, when given."""
+    submission moved under us. `answered`: the answered count by dialogs.progress, after the turn."""
     submission = loaded.submission
     status, version = submission.status, submission.version
     answers = dict(loaded.answers)
@@ -225,9 +230,12 @@ async def save_turn(
     if saves:
         await db.run(_SAVE_ANSWER, saves)
         await db.run(_SAVE_REVISION, saves)
-        if answered is None:
-            answered = sum(1 for a in answers.values() if a.value is not None or a.skipped)
-        await db.run(_TOUCH_SUBMISSION, {"now": now, "answered": answered, "submission_id": submission_id})
+        # The count is the engine's (dialogs.progress, the one definition of "answered"); storage
+        # never counts by a rule of its own. Without one the stored count is left as it was.
+        await db.run(
+            _TOUCH_SUBMISSION if answered is not None else _TOUCH_ACTIVITY,
+            {"now": now, "answered": answered, "submission_id": submission_id},
+        )
 
     raw = state.to_json()
     keys = {"member_id": member_id, "campaign_id": campaign_id, "state": raw, "now": now}

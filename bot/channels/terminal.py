@@ -99,5 +99,5 @@ async def run_chat(
         # Straight to the console, not through the outbox: the member waits at the prompt for these,
         # and the terminal never delivers a message twice (no update id to claim).
         for reply in outbound.replies:
-            for message in render(reply, outbound.locale, capabilities):
+            for message in render(reply, outbound.locale, capabilities, runtime.settings.zone):
                 await sender.send(outbound.chat_id, message)

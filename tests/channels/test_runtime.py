@@ -75,3 +75,27 @@ async def test_the_terminal_is_a_sender_registered_in_the_runtime(database_url: 
         assert not running.channels.capabilities(TERMINAL).buttons
         with pytest.raises(KeyError):
             running.channels.capabilities("zalo_carrier_pigeon")
+
+
+async def test_replies_show_local_time_in_the_configured_timezone(database_url: str) -> None:
+    """BAOCAO_TIMEZONE decides how the receipt's time reads, for every channel the outbox renders."""
+    from datetime import UTC, datetime
+
+    moment = datetime(2018, 6, 20, 2, 5, tzinfo=UTC)
+    reply = Reply(
+        body=(Msg("engine.submit.receipt", {"time": moment, "unit": "Xã Một", "version": 1, "code": "AB12"}),)
+    )
+    shown: dict[str, str] = {}
+    for zone in ("Asia/Ho_Chi_Minh", "UTC"):
+        settings = Settings(_env_file=None, database_url=database_url, timezone=zone)  # type: ignore[call-arg]
+        async with runtime(settings, with_telegram=False) as running:
+            queued = running.outbox.within("telegram")
+            async with turn_transaction(running.db) as scope:
+                await queued(scope.connection, Outbound("42", "vi", (reply,)))
+            async with running.db.session() as session:
+                rows = (
+                    await session.execute(select(OutboxMessage.body).order_by(OutboxMessage.id))
+                ).scalars()
+                shown[zone] = list(rows)[-1]
+    assert "09:05 20/06/2018" in shown["Asia/Ho_Chi_Minh"]
+    assert "02:05 20/06/2018" in shown["UTC"]

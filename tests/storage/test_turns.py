@@ -112,6 +112,7 @@ async def test_the_callers_answered_count_is_stored(report: Report) -> None:
         )
     async with report.db.session() as session:
         assert (await session.execute(select(Submission.answered_count))).scalar_one() == 1
-    await turn(report, [SaveAnswer("q3", Answer(value=3))])  # no count given: counted here
+    # No count given: storage never counts by a rule of its own, the stored count stays as it was.
+    await turn(report, [SaveAnswer("q3", Answer(value=3))])
     async with report.db.session() as session:
-        assert (await session.execute(select(Submission.answered_count))).scalar_one() == 3
+        assert (await session.execute(select(Submission.answered_count))).scalar_one() == 1
