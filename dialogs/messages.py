@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from dialogs.commands import action
+from dialogs.commands import Command, action
 from dialogs.events import Answer, Button, Msg
 from dialogs.outline import QuestionType
 from dialogs.plan import Item, Plan
@@ -40,6 +40,39 @@ BUTTON_NOT_YET = Button(Msg("engine.button.not_yet"), "no", Msg("engine.word.not
 
 def confirm_button(version: int) -> Button:
     return Button(Msg("engine.button.confirm"), f"ok:{version}", Msg("engine.word.yes"))
+
+
+# The word that runs each command, as the cadre is told to type it (all recognised by dialogs.commands).
+_COMMAND_WORDS: dict[Command, Msg] = {
+    Command.START: Msg("engine.word.resume"),
+    Command.REVIEW: Msg("engine.word.review"),
+    Command.EDIT: Msg("engine.word.edit_any"),
+    Command.BACK: Msg("engine.word.back"),
+    Command.SKIP: Msg("engine.word.skip"),
+    Command.NEXT: WORD_NEXT,
+    Command.SUBMIT: Msg("engine.word.submit"),
+    Command.PAUSE: Msg("engine.word.pause"),
+    Command.HELP: Msg("engine.word.help"),
+    Command.APPEND: Msg("engine.word.append"),
+    Command.VIEW: Msg("engine.word.view_any"),
+}
+
+
+def command_word(command: Command) -> Msg:
+    """The word to type for a command ("tiếp"), in the member's language."""
+    return _COMMAND_WORDS[command]
+
+
+def near_buttons(command: Command) -> tuple[tuple[Button, ...], ...]:
+    """Yes (run the command) and no (keep the message as part of the answer)."""
+    word = command_word(command)
+    return (
+        (
+            Button(Msg("engine.button.near_yes", {"word": word}), "cy", Msg("engine.word.yes")),
+            Button(Msg("engine.button.near_no"), "cn", Msg("engine.word.no")),
+        ),
+    )
+
 
 
 class ItemButtons:

@@ -79,3 +79,32 @@ def test_chat_as_a_console_user_with_an_invite(tmp_path: Path) -> None:
     assert "Xã Thử" in replies
     assert "Mục 1/5 · Câu 1/35" in replies
     assert "Traceback" not in replies + chat.stderr
+
+
+# --- issue 7, typing on a phone: the quoted inputs through the terminal chat ------------------------
+
+NEAR_COMMANDS = ("tiepp", "Tiếp ạ", "xong roi", "ok", "boqua", "xemlai", "Nộp bc", "thoat", "huỷ bỏ")
+
+
+def _demo_lines(*lines: str) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+def test_near_commands_in_a_narrative_answer_are_asked_about(tmp_path: Path) -> None:
+    lines = ["/baocao", "Đã tổ chức 5 hội nghị quán triệt."]
+    for typed in NEAR_COMMANDS:
+        lines += [typed, "không" if typed == "ok" else "xem câu 1"]  # "ok" kept on purpose; the rest left
+    lines += ["\u200c\u3164\u2800", "xem câu 1"]
+    result = run(["demo"], _demo_lines(*lines), tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for meant in ("tiếp", "bỏ qua", "xem lại", "nộp", "tạm dừng"):
+        assert f"Ý anh/chị là “{meant}”?" in out, meant
+    assert "Gõ “có” nếu đúng vậy" in out  # the terminal has no buttons: typed options
+    assert "Tin nhắn trống nên chưa có gì được lưu." in out
+    whole = out.rsplit("1.1. Công tác tuyên truyền", 1)[1]
+    assert "→ Đã tổ chức 5 hội nghị quán triệt.\n\nok\n" in whole
+    for typed in NEAR_COMMANDS[:3] + NEAR_COMMANDS[4:]:
+        assert f"\n{typed}\n" not in whole, typed
+    assert "Traceback" not in out + result.stderr
+
