@@ -234,10 +234,10 @@ class Flow:
         if item is None or self.state.mode != "answering":
             return
         if item.type is _TEXT and self.state.parts > 0 and not self.state.replacing:
-            self.say("engine.reminder.writing", number=item.number)
+            self.say("engine.reminder.writing", number=item.name)
             self.buttons = ((ui.buttons(item).next,),)
         else:
-            self.say("engine.reminder.current", number=item.number)
+            self.say("engine.reminder.current", number=item.name)
             self.buttons = ((ui.BUTTON_RESUME,),)
 
     def idle_hint(self) -> None:
@@ -345,7 +345,7 @@ class Flow:
             if item.type not in (_CHOICE, _YESNO, _MULTI) and is_yes(text) is not None:
                 # ...unless it is a bare "có"/"không" meant for something else (a confirmation
                 # no longer asked): it must not become a narrative answer, nor "không" a zero.
-                self.say("engine.idle.not_an_answer", number=item.number)
+                self.say("engine.idle.not_an_answer", number=item.name)
                 self.buttons = ((ui.BUTTON_RESUME,),)
                 return
             self.state = self.state.but(mode="answering")
@@ -361,7 +361,7 @@ class Flow:
     def ask_near(self, item: Item, text: str, command: Command) -> None:
         """Ask whether a short message was meant as the command it looks like; store nothing yet."""
         self.state = self.state.but(mode="confirm_command", pending=text, pending_command=command.value)
-        self.say("engine.near.ask", word=ui.command_word(command), text=text, number=item.number)
+        self.say("engine.near.ask", word=ui.command_word(command), text=text, number=item.name)
         self.buttons = ui.near_buttons(command)
 
     def on_near_reply(self, text: str) -> bool:
@@ -482,7 +482,7 @@ class Flow:
             if kind == "c" and index is not None and self.visible(item):
                 answering.choose_elsewhere(self, item, index)
                 return
-            self.say("engine.action.stale", number=item.number)
+            self.say("engine.action.stale", number=item.name)
             self.reshow()
             return
         match kind:

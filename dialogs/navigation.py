@@ -80,7 +80,12 @@ def view_numbered(flow: Flow, argument: str) -> None:
 
 
 def numbered(flow: Flow, argument: str, which: str) -> Item | None:
-    """The question a cadre named: its number in the report (7), or in the outline (1.2)."""
+    """The question a cadre named: its number in the report (7), or in the outline (1.2).
+
+    A plain number that is both a place in the report and an item of the plan ("5": the fifth
+    question, and the plan's item 5) is taken as the place, and the cadre is told so, with what to
+    type for the other.
+    """
     number = _QUESTION_NUMBER.match(argument)
     if number is None:
         flow.say(which, total=flow.plan.total)
@@ -93,16 +98,28 @@ def numbered(flow: Flow, argument: str, which: str) -> Item | None:
             flow.reminder()
         return item
     item = flow.plan.by_number.get(int(number[1]))
+    plan_item = flow.plan.by_plan_item.get(str(int(number[1])))
     if item is None:
+        if plan_item is not None:
+            return plan_item
         flow.say("engine.edit.no_such", number=int(number[1]), total=flow.plan.total)
         flow.reminder()
+    elif plan_item is not None and plan_item is not item:
+        word = "engine.word.edit" if which == "engine.edit.which" else "engine.word.view"
+        flow.say(
+            "engine.edit.took_place",
+            typed=number[1],
+            label=item.question.label,
+            other=plan_item.name,
+            word=Msg(word, {"number": plan_item.name}),
+        )
     return item
 
 
 def go_to(flow: Flow, item: Item) -> None:
     """Open a question, unless skip logic says it does not apply."""
     if not flow.visible(item):
-        flow.say("engine.edit.not_applicable", number=item.number)
+        flow.say("engine.edit.not_applicable", number=item.name)
         flow.reminder()
         return
     flow.ask(item)
@@ -130,11 +147,11 @@ def skip(flow: Flow) -> None:
         flow.say("engine.skip.nothing")
         return
     if item.required:
-        flow.say("engine.skip.required", number=item.number)
+        flow.say("engine.skip.required", number=item.name)
         flow.buttons = ((ui.buttons(item).later,),)
         return
     flow.save(item, Answer(value=None, skipped=True))
-    flow.say("engine.skip.done", number=item.number)
+    flow.say("engine.skip.done", number=item.name)
     flow.advance(item, open_only=True)
 
 
@@ -151,7 +168,7 @@ def next_question(flow: Flow) -> None:
         flow.advance(item, open_only=True)  # done writing: on with the report
         return
     if item.required and not has_value(item, flow.answer(item)):
-        flow.say("engine.next.left_open", number=item.number)
+        flow.say("engine.next.left_open", number=item.name)
     flow.advance(item, open_only=False)
 
 
@@ -162,10 +179,10 @@ def append(flow: Flow) -> None:
         flow.idle_hint()
         return
     if item.type is not _TEXT:
-        flow.say("engine.append.not_text", number=item.number)
+        flow.say("engine.append.not_text", number=item.name)
         return
     flow.state = flow.state.but(replacing=False, mode="answering")
-    flow.say("engine.text.append_mode", number=item.number)
+    flow.say("engine.text.append_mode", number=item.name)
     flow.buttons = ((ui.buttons(item).next,),)
 
 
@@ -176,7 +193,7 @@ def pause(flow: Flow) -> None:
     if item is None:
         flow.say("engine.pause.no_question")
     else:
-        flow.say("engine.pause", number=item.number)
+        flow.say("engine.pause", number=item.name)
     flow.buttons = ((ui.BUTTON_RESUME,),)
 
 
@@ -201,7 +218,7 @@ def review(flow: Flow) -> None:
                 if progress.visible(item)
                 else Msg("engine.review.not_applicable")
             )
-            flow.say("engine.review.item", number=item.number, label=item.question.label, answer=value)
+            flow.body.append(ui.named("engine.review.item", item, answer=value))
         flow.flush()  # a reply per section; the channel splits what is still too long
     if progress.missing:
         flow.say(
@@ -222,10 +239,5 @@ def review(flow: Flow) -> None:
 
 def view(flow: Flow, item: Item) -> None:
     """One question's whole answer, then where the cadre is."""
-    flow.say(
-        "engine.view.answer",
-        number=item.number,
-        label=item.question.label,
-        answer=ui.review_value(item, flow.answer(item)),
-    )
+    flow.body.append(ui.named("engine.view.answer", item, answer=ui.review_value(item, flow.answer(item))))
     flow.reminder()

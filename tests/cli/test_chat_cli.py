@@ -29,7 +29,7 @@ def test_demo_joins_and_walks_the_outline_then_resumes_next_time(tmp_path: Path)
     assert first.returncode == 0, first.stderr
     out = first.stdout
     assert "Xã Hải Ba" in out
-    assert "Mục 1/5 · Câu 1/35" in out
+    assert "Mục 1/5 · Câu 1.1 (1/35)" in out  # the plan's number names the question (issue 7)
     assert "Mục 1/5 · Câu 2/35" in out
     assert "Mục 1/5 · Câu 3/35" in out  # "12 cuộc" was taken as 12
     assert "Traceback" not in out + first.stderr
@@ -77,7 +77,7 @@ def test_chat_as_a_console_user_with_an_invite(tmp_path: Path) -> None:
     replies = chat.stdout
     assert "mã mời" in replies  # before joining: asked for the invite code
     assert "Xã Thử" in replies
-    assert "Mục 1/5 · Câu 1/35" in replies
+    assert "Mục 1/5 · Câu 1.1 (1/35)" in replies
     assert "Traceback" not in replies + chat.stderr
 
 

@@ -1,4 +1,4 @@
-"""Typing on a phone (issue 7, items 4 and 5): near-commands in a narrative answer, "dung"."""
+"""Typing on a phone (issue 7, items 4–7): near-commands, "dung", the plan's numbering, the review."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dialogs.builtin import get_outline
 from dialogs.commands import _COMMAND_WORDS, Command, near_command, recognise
 from dialogs.events import SaveAnswer, Submit
 from dialogs.text import clean
@@ -20,6 +21,10 @@ def writing() -> Cadre:
     cadre.answer_all("/baocao", WRITTEN)
     assert cadre.value("tuyen_truyen") == WRITTEN
     return cadre
+
+
+def ct30() -> Cadre:
+    return Cadre(get_outline("ct30-20nam"))
 
 
 # --- 4. near-commands in a narrative answer -------------------------------------------------------
@@ -261,3 +266,49 @@ def test_help_names_tamdung() -> None:
     cadre = writing()
     reply = cadre.send("trợ giúp")
     assert "/tamdung — “tạm dừng”" in reply and "/huy —" not in reply
+
+
+# --- 6. one numbering: the plan's number names the question ---------------------------------------
+
+
+def test_the_plan_s_number_names_the_question() -> None:
+    cadre = ct30()
+    first = cadre.send("/baocao")
+    assert "Mục 1/5 · Câu 1.1 (1/35)" in first
+    cadre.send("Quán triệt.")
+    assert "Mục 1/5 · Câu 2/35" in cadre.send("tiếp")  # a count without a plan number keeps its place
+    shown = cadre.send("sửa 3.1")
+    assert "Mục 3/5 · Câu 3.1 (30/35)" in shown
+    assert "Câu 30/35" not in shown
+
+
+def test_sua_5_says_which_question_it_took() -> None:
+    cadre = ct30()
+    cadre.answer_all("/baocao", "Quán triệt.")
+    shown = cadre.send("sửa 5")
+    assert "“5” được hiểu là câu thứ 5 của báo cáo: “Số văn bản" in shown
+    assert "Nếu anh/chị muốn mục 5 của đề cương (câu 35), gõ “sửa 35”." in shown
+    assert "Mục 1/5 · Câu 5/35" in shown
+    assert cadre.effects == ()
+    assert "Mục 5/5 · Câu 35/35" in cadre.send("sửa 35") and "5. Đơn vị có kiến nghị" in cadre.text
+
+
+def test_xem_5_says_which_question_it_took() -> None:
+    cadre = ct30()
+    cadre.answer_all("/baocao", "Quán triệt.")
+    shown = cadre.send("xem 5")
+    assert "“5” được hiểu là câu thứ 5 của báo cáo" in shown and "gõ “xem câu 35”" in shown
+
+
+def test_a_number_that_is_only_a_place_says_nothing_more() -> None:
+    cadre = ct30()
+    cadre.answer_all("/baocao", "Quán triệt.")
+    assert "được hiểu là" not in cadre.send("sửa 7")
+
+
+def test_buttons_and_typed_words_use_the_plan_s_number() -> None:
+    cadre = ct30()
+    cadre.answer_all("/baocao", "Quán triệt.")
+    see = cadre.button("Xem lại câu này")
+    assert see.command.params == {"number": "1.1"}  # type: ignore[union-attr]
+    assert "Quán triệt." in cadre.send("xem câu 1.1")
