@@ -13,6 +13,7 @@ Button actions (`Button.action`; <q> is the question's key, see `dialogs.plan`):
     e:<q>       go to a question to answer or change it
     go  rv  sub  no  help   resume, review, ask to submit, do not submit yet, help
     ok:<v>      confirm submitting version v
+    rs:<i>      review section i (0-based) in full
     cy  cn      yes / no to "did you mean this command?" (a near-command typed in a narrative answer)
 """
 
@@ -75,9 +76,17 @@ _COMMAND_WORDS: Mapping[Command, tuple[str, ...]] = {
 }
 _EXACT_WORDS = {tx.clean(w): c for c, words in _COMMAND_WORDS.items() for w in words}
 _FOLDED_WORDS = {tx.fold(w): c for c, words in _COMMAND_WORDS.items() for w in words}
-# "sửa 7", "câu 7", "sửa câu 1.2" (the outline's own numbering, as printed in the question), "edit 7".
-_NUMBERED_WORDS = re.compile(r"(sua cau|sua|cau|edit|xem cau|xem|view) ?(\d{1,4}(?:\.\d{1,3})*)")
+# "sửa 7", "câu 7", "sửa câu 1.2" (the outline's own numbering, as printed in the question), "edit 7";
+# "xem lại mục 2" (one section of the review).
+_NUMBERED_WORDS = re.compile(
+    r"(sua cau|sua|cau|edit|xem cau|xem lai muc|xem lai phan|xem muc|review section|xem|view)"
+    r" ?(\d{1,4}(?:\.\d{1,3})*)"
+)
 _NUMBERED_COMMANDS: Mapping[str, Command] = {
+    "xem lai muc": Command.REVIEW,
+    "xem lai phan": Command.REVIEW,
+    "xem muc": Command.REVIEW,
+    "review section": Command.REVIEW,
     "sua cau": Command.EDIT,
     "sua": Command.EDIT,
     "cau": Command.EDIT,
@@ -162,7 +171,7 @@ def recognise(text: str) -> tuple[Command, str] | str | None:
     command = _FOLDED_WORDS.get(folded)
     if command is not None and not (_has_marks(words) and folded in _AMBIGUOUS_FOLDS):
         return command, ""
-    if folded[:1] in ("s", "c", "e", "x", "v") and (numbered := _NUMBERED_WORDS.fullmatch(folded)):
+    if folded[:1] in ("s", "c", "e", "x", "v", "r") and (numbered := _NUMBERED_WORDS.fullmatch(folded)):
         return _NUMBERED_COMMANDS[numbered[1]], numbered[2]
     if folded in ("sua", "edit"):
         return Command.EDIT, ""
@@ -308,6 +317,8 @@ def parse_action(action: str) -> Action | None:
         return Action(kind) if kind in PLAIN_KINDS else None
     if kind == "ok":
         return Action(kind, version=rest)
+    if kind == "rs":
+        return Action(kind, index=int(rest)) if rest.isdigit() and len(rest) <= 3 else None
     if kind not in QUESTION_KINDS:
         return None
     key, _, index_text = rest.partition(":")

@@ -405,7 +405,7 @@ class Flow:
             case Command.START:
                 navigation.start(self)
             case Command.REVIEW:
-                navigation.review(self)
+                navigation.review(self, argument)
             case Command.EDIT:
                 navigation.edit(self, argument)
             case Command.BACK:
@@ -452,6 +452,8 @@ class Flow:
                     self.reshow()
                     return None
                 return self.resolve_near(kind == "cy")
+            case "rs":
+                return navigation.review_section(self, pressed.index or 0)
             case "ok":
                 if self.state.mode == "confirm_submit" and pressed.version == str(self.submission.version):
                     submitting.confirm(self)

@@ -74,6 +74,12 @@ def near_buttons(command: Command) -> tuple[tuple[Button, ...], ...]:
     )
 
 
+def review_section_button(index: int, label: str = "engine.button.review_section") -> Button:
+    """A button to one section of the review, in full ("xem lại mục 2")."""
+    number = {"number": index + 1}
+    return Button(Msg(label, number), f"rs:{index}", Msg("engine.word.review_section", number))
+
+
 class ItemButtons:
     """The buttons about one question, built once per plan (they depend on nothing else)."""
 

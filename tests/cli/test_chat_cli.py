@@ -35,10 +35,10 @@ def test_demo_joins_and_walks_the_outline_then_resumes_next_time(tmp_path: Path)
     assert "Traceback" not in out + first.stderr
 
     # Days later: the same demo database, the cadre carries on where she stopped.
-    again = run(["demo"], "/baocao\n/xemlai\n", tmp_path)
+    again = run(["demo"], "/baocao\n/xemlai\n/xemlai 1\n", tmp_path)
     assert again.returncode == 0, again.stderr
     assert "Mục 1/5 · Câu 3/35" in again.stdout
-    assert "Đã tổ chức 5 hội nghị quán triệt." in again.stdout  # shown back in the review
+    assert "Đã tổ chức 5 hội nghị quán triệt." in again.stdout  # shown back in the review of section 1
     assert "Chào mừng" not in again.stdout  # no second join
 
 
@@ -108,3 +108,31 @@ def test_near_commands_in_a_narrative_answer_are_asked_about(tmp_path: Path) -> 
         assert f"\n{typed}\n" not in whole, typed
     assert "Traceback" not in out + result.stderr
 
+
+def test_dung_submits_at_the_confirmation_and_the_review_is_one_screen(tmp_path: Path) -> None:
+    from dialogs.builtin import get_outline
+    from tests.dialogs.conftest import Cadre
+
+    # What to type to reach the end of the report, worked out with the engine alone.
+    outline = get_outline("ct30-20nam")
+    mirror = Cadre(outline)
+    lines = ["/baocao"]
+    reply = mirror.send("/baocao")
+    while "🎉" not in reply:
+        question = outline.question(mirror.state.question_id or "")
+        step = ["Nội dung trả lời.", "tiếp"] if question.type.value == "text" else ["0"]
+        for typed in step:
+            reply = mirror.send(typed)
+        lines += step
+    lines += ["xem lại", "xem lại mục 2", "sửa 5", "nộp", "dung"]
+    result = run(["demo"], _demo_lines(*lines), tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Mục 3/5 · Câu 3.1 (30/35)" in out  # the plan's number names the question
+    assert "📂 Mục 2. Kết quả thực hiện Quy chế dân chủ ở cơ sở trong các loại hình: đã trả lời" in out
+    assert "Gõ “xem lại mục 2” để xem đầy đủ" in out
+    assert "Mục 2/5: đã trả lời" in out
+    assert "“5” được hiểu là câu thứ 5 của báo cáo" in out and "gõ “sửa 35”" in out
+    assert "✅ Đã nộp báo cáo." in out
+    assert "Đã tạm dừng" not in out
+    assert "Traceback" not in out + result.stderr

@@ -109,7 +109,8 @@ def test_english_command_words_work_for_a_member_who_reads_english(cadre: Cadre)
     assert "Câu 1.2 (4/35)" in cadre.send("edit 4")
     assert "📋" in cadre.send("review")
     english = render(cadre.turn.replies[-1].body[-1], "en")  # type: ignore[union-attr]
-    assert "“edit 7”" in english
+    assert "“review section 2”" in english
+    assert "📂 Mục 2." in cadre.send("review section 2")
 
 
 def test_a_quick_no_after_pausing_at_a_number_is_not_taken_as_zero(cadre: Cadre) -> None:

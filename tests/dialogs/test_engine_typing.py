@@ -312,3 +312,53 @@ def test_buttons_and_typed_words_use_the_plan_s_number() -> None:
     see = cadre.button("Xem lại câu này")
     assert see.command.params == {"number": "1.1"}  # type: ignore[union-attr]
     assert "Quán triệt." in cadre.send("xem câu 1.1")
+
+
+# --- 7. the review: one screen first, then a section --------------------------------------------------
+
+
+def test_review_is_one_screen_of_sections_first() -> None:
+    cadre = ct30()
+    cadre.answer_all("/baocao", "Đã tổ chức nhiều hội nghị quán triệt. " * 50, "tiếp", "5")
+    review = cadre.send("xem lại")
+    assert len(review) < 1500  # a phone screen, not ~7,000 characters
+    assert "Đã tổ chức nhiều hội nghị" not in review  # answers come per section
+    assert "📂 Mục 1. Công tác lãnh đạo, chỉ đạo, triển khai thực hiện: đã trả lời 2/14 câu" in review
+    assert "còn thiếu câu 3, 1.2, 5, 1.3, 1.4, 11, …" in review
+    assert "📂 Mục 3. Những hạn chế" in review and "còn thiếu câu 3.1, 3.2, 3.3" in review
+    assert "[Mục 1] [Mục 2] [Mục 3] [Mục 4] [Mục 5] [Tiếp tục báo cáo] [Nộp báo cáo]" in review
+    assert cadre.effects == ()
+
+
+@pytest.mark.parametrize(
+    "typed", ["xem lại mục 2", "xem lai muc 2", "/xemlai 2", "Xem lại mục 2.", "xem mục 2"]
+)
+def test_review_one_section_typed(typed: str) -> None:
+    cadre = ct30()
+    cadre.answer_all("/baocao", "Quán triệt.")
+    shown = cadre.send(typed)
+    assert "📂 Mục 2. Kết quả" in shown
+    assert "2.1. " in shown and "→ (chưa trả lời)" in shown
+    assert "Mục 2/5: đã trả lời 0/10 câu." in shown
+    assert "📂 Mục 1." not in shown and "Quán triệt." not in shown
+    assert "[◀ Mục 1] [Mục 3 ▶] [Xem lại] [Tiếp tục báo cáo] [Nộp báo cáo]" in shown
+
+
+def test_review_one_section_by_button_and_move_on() -> None:
+    cadre = ct30()
+    cadre.answer_all("/baocao", "Quán triệt.")
+    cadre.send("xem lại")
+    first = cadre.press("Mục 1")
+    assert "1.1. Công tác tuyên truyền" in first and "→ Quán triệt." in first
+    assert "Câu 1.1: 1.1." not in first  # the plan's number once, not twice
+    assert "Câu 2: Số hội nghị" in first
+    assert "📂 Mục 2. Kết quả" in cadre.press("Mục 2 ▶")
+    assert "📂 Mục 1." in cadre.send("xem lại")  # and back to the summary
+    assert cadre.state.question_id == "so_hoi_nghi_tt"  # where she was, untouched
+
+
+def test_review_of_a_section_that_does_not_exist_is_explained() -> None:
+    cadre = ct30()
+    cadre.send("/baocao")
+    assert "Báo cáo có các mục từ 1 đến 5" in cadre.send("xem lại mục 9")
+    assert cadre.effects == ()
