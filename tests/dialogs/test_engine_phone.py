@@ -120,3 +120,9 @@ def test_a_quick_no_after_pausing_at_a_number_is_not_taken_as_zero(cadre: Cadre)
     cadre.send("tiếp tục")
     assert "✅ Đã lưu câu 2: 0 hội nghị, buổi" in cadre.send("không")  # asked, "không" is zero
 
+
+def test_what_is_saved_is_named_by_the_plan_s_number_too(cadre: Cadre) -> None:
+    cadre.send("/baocao")
+    assert "✅ Đã lưu câu 1.1" in cadre.send("Quán triệt Chỉ thị.")
+    cadre.send("tiếp")
+    assert "✅ Đã lưu câu 2: 4 hội nghị, buổi" in cadre.send("4")  # no plan number: its place
