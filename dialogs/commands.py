@@ -246,6 +246,20 @@ _COMPACT_FORMS: tuple[tuple[str, Command], ...] = tuple(
 )
 
 
+# The same with their diacritics ("bỏqua"), for a message typed with diacritics: whoever types marks
+# typed the word they meant up to one slip, so "Bản đầu" (a draft) is not "bắt đầu" (start), though
+# the two are one letter apart without their marks.
+_COMPACT_MARKED: tuple[tuple[str, Command], ...] = tuple(
+    sorted(
+        {
+            **{w.replace(" ", ""): c for w, c in _EXACT_WORDS.items()},
+            "sửa": Command.EDIT,
+            "edit": Command.EDIT,
+        }.items()
+    )
+)
+
+
 def _one_edit(a: str, b: str) -> bool:
     """Whether two words are at most one insertion, deletion, substitution or swap apart."""
     if a == b:
@@ -265,8 +279,9 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def near_command(text: str) -> Command | None:
-    """The command a short message almost is: one edit away ("tiepp", "boqua"), or a command word
-    with a particle ("Tiếp ạ", "xong roi", "Nộp bc"), or a word that means one ("ok", "thoat").
+    """The command a short message almost is: one edit away ("tiepp", "boqua"; with its diacritics
+    when typed with them), or a command word with a particle ("Tiếp ạ", "xong roi", "Nộp bc"), or a
+    word that means one ("ok", "thoat").
 
     Only for a narrative answer, where such a message would otherwise be added to the text.
     """
@@ -283,10 +298,11 @@ def near_command(text: str) -> Command | None:
             command = Command.EDIT
         if command is not None:
             return command
-        compact = folded.replace(" ", "")
+        marked = _has_marks(form)
+        compact = (form if marked else folded).replace(" ", "")
         if len(compact) < 2:
             continue
-        for candidate, command in _COMPACT_FORMS:
+        for candidate, command in _COMPACT_MARKED if marked else _COMPACT_FORMS:
             if _one_edit(compact, candidate):
                 return command
     return None
