@@ -75,7 +75,7 @@ def write(flow: Flow, item: Item, text: str) -> None:
     flow.save(item, Answer(value=combined, attachments=keep_files(flow, item)))
     flow.say(
         "engine.text.replaced" if replacing else "engine.text.saved",
-        number=item.number,
+        number=item.name,
         length=len(combined),
     )
     own = ui.buttons(item)
@@ -96,9 +96,9 @@ def number(flow: Flow, item: Item, text: str) -> None:
         kind, other, limit = found
         flow.say(
             "engine.bound.above" if kind == "above" else "engine.bound.below",
-            number=item.number,
+            number=item.name,
             value=ui.number(item, parsed),
-            other=other.number,
+            other=other.name,
             other_label=other.question.label,
             other_value=ui.number(other, limit),
         )
@@ -111,7 +111,7 @@ def accept(flow: Flow, item: Item, value: AnswerValue) -> None:
     """Save a value, say so, warn about parts now above their total, and go on."""
     answer = Answer(value=value, attachments=keep_files(flow, item))
     flow.save(item, answer)
-    flow.say("engine.answer.saved", number=item.number, answer=ui.value(item, answer))
+    flow.say("engine.answer.saved", number=item.name, answer=ui.value(item, answer))
     if item.dependents and isinstance(value, int | float) and not isinstance(value, bool):
         warn_dependents(flow, item, value)
         if flow.warned:
@@ -130,9 +130,9 @@ def warn_dependents(flow: Flow, item: Item, value: float) -> None:
             continue
         flow.say(
             "engine.bound.now_above" if above else "engine.bound.now_below",
-            number=item.number,
+            number=item.name,
             value=ui.number(item, value),
-            other=dependent.number,
+            other=dependent.name,
             other_label=dependent.question.label,
             other_value=ui.number(dependent, part),
         )
@@ -189,7 +189,7 @@ def on_attachment(flow: Flow, attachment: Attachment, caption: str) -> None:
     files = (*answer.attachments, attachment) if answer is not None else (attachment,)
     value = None if answer is None or answer.skipped else answer.value
     flow.save(item, Answer(value=value, attachments=files))
-    flow.say("engine.file.saved", number=item.number, count=len(files))
+    flow.say("engine.file.saved", number=item.name, count=len(files))
     flow.state = flow.state.but(mode="answering")
     recognised = recognise(caption) if caption else None
     if caption and recognised is None:
@@ -205,5 +205,5 @@ def choose_elsewhere(flow: Flow, item: Item, index: int) -> None:
     value = handler(item.type).value_at(item, index)  # type: ignore[attr-defined]
     answer = Answer(value=value, attachments=keep_files(flow, item))
     flow.save(item, answer)
-    flow.say("engine.action.saved_elsewhere", number=item.number, answer=ui.value(item, answer))
+    flow.say("engine.action.saved_elsewhere", number=item.name, answer=ui.value(item, answer))
     flow.reminder()

@@ -120,7 +120,9 @@ class Context:
 
 # --- dialog state -------------------------------------------------------------------------------
 
-Mode: TypeAlias = Literal["idle", "answering", "confirm_submit"]
+# confirm_command: a short message in a narrative answer looked like a command ("tiepp", "Tiếp ạ");
+# the bot asked whether it was meant as one, and keeps the message in `pending` until told.
+Mode: TypeAlias = Literal["idle", "answering", "confirm_submit", "confirm_command"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,9 @@ class DialogState:
     replacing: bool = False
     # Choices ticked so far on a multi-choice question, before the member presses "Xong".
     selected: tuple[str, ...] = ()
+    # In confirm_command: the message asked about, and the command it looked like (`Command` value).
+    pending: str = ""
+    pending_command: str = ""
 
     def __post_init__(self) -> None:
         # JSON has no tuples: a list read back from the database becomes a tuple again, so a state

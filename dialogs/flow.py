@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from dialogs import answering, navigation, submitting
 from dialogs import messages as ui
-from dialogs.commands import Command, is_yes, parse_action, recognise
+from dialogs.commands import Command, is_submit_yes, is_yes, near_command, parse_action, recognise
 from dialogs.events import (
     Answer,
     Button,
@@ -234,10 +234,10 @@ class Flow:
         if item is None or self.state.mode != "answering":
             return
         if item.type is _TEXT and self.state.parts > 0 and not self.state.replacing:
-            self.say("engine.reminder.writing", number=item.number)
+            self.say("engine.reminder.writing", number=item.name)
             self.buttons = ((ui.buttons(item).next,),)
         else:
-            self.say("engine.reminder.current", number=item.number)
+            self.say("engine.reminder.current", number=item.name)
             self.buttons = ((ui.BUTTON_RESUME,),)
 
     def idle_hint(self) -> None:
@@ -309,6 +309,23 @@ class Flow:
             self.say("engine.input.empty")
             self.reminder()
             return
+        mode = self.state.mode
+        # In a state that asked yes or no, a yes or no word is that answer before it is a command:
+        # "dung" is "đúng" (yes) there, not "dừng" (pause); "nộp luôn" submits.
+        if mode == "confirm_submit":
+            yes = is_submit_yes(text)
+            if yes is not None:
+                submitting.confirm(self) if yes else submitting.cancel_submit(self)
+                return
+        elif mode == "confirm_command":
+            if self.on_near_reply(text):
+                return
+        else:
+            asked = self.current()
+            if asked is not None and asked.type is _YESNO and is_yes(text) is not None:
+                self.state = self.state.but(mode="answering")
+                answering.on_answer(self, asked, text)
+                return
         recognised = recognise(text)
         if isinstance(recognised, str):
             self.say("engine.command.unknown", command=recognised)
@@ -328,11 +345,53 @@ class Flow:
             if item.type not in (_CHOICE, _YESNO, _MULTI) and is_yes(text) is not None:
                 # ...unless it is a bare "có"/"không" meant for something else (a confirmation
                 # no longer asked): it must not become a narrative answer, nor "không" a zero.
-                self.say("engine.idle.not_an_answer", number=item.number)
+                self.say("engine.idle.not_an_answer", number=item.name)
                 self.buttons = ((ui.BUTTON_RESUME,),)
                 return
             self.state = self.state.but(mode="answering")
+        if item.type is _TEXT:
+            near = near_command(text)
+            if near is not None:  # "tiepp", "Tiếp ạ", "ok": ask, rather than write it into the answer
+                self.ask_near(item, text, near)
+                return
         answering.on_answer(self, item, text)
+
+    # -- a near-command in a narrative answer --------------------------------------------------------
+
+    def ask_near(self, item: Item, text: str, command: Command) -> None:
+        """Ask whether a short message was meant as the command it looks like; store nothing yet."""
+        self.state = self.state.but(mode="confirm_command", pending=text, pending_command=command.value)
+        self.say("engine.near.ask", word=ui.command_word(command), text=text, number=item.name)
+        self.buttons = ui.near_buttons(command)
+
+    def on_near_reply(self, text: str) -> bool:
+        """A message after "Ý anh/chị là …?": yes runs the command, no stores the message asked about.
+
+        Anything else leaves the question (the message asked about is not stored, and the cadre is
+        told); False when the new message is still to be routed.
+        """
+        yes = is_yes(text)
+        if yes is not None:
+            self.resolve_near(yes)
+            return True
+        pending = self.state.pending
+        self.state = self.state.but(mode="answering", pending="", pending_command="")
+        if recognise(text) is None:
+            self.say("engine.near.dropped", text=pending)
+        return False
+
+    def resolve_near(self, yes: bool) -> None:
+        """Yes: run the command the message looked like. No: the message is part of the answer."""
+        pending, command = self.state.pending, self.state.pending_command
+        self.state = self.state.but(mode="answering", pending="", pending_command="")
+        item = self.current()
+        if yes and command in Command._value2member_map_:
+            self.on_command(Command(command), "")
+        elif not yes and item is not None and item.type is _TEXT and pending:
+            answering.write(self, item, pending)
+        else:  # the question changed under it (another device): nothing to add the message to
+            self.say("engine.near.dropped", text=pending)
+            self.reshow()
 
     # -- commands ------------------------------------------------------------------------------------
 
@@ -340,11 +399,13 @@ class Flow:
         """Do what a command word or slash command asks."""
         if self.state.mode == "confirm_submit" and command is not Command.SUBMIT:
             self.state = self.state.but(mode="answering" if self.state.question_id else "idle")
+        elif self.state.mode == "confirm_command":
+            self.state = self.state.but(mode="answering", pending="", pending_command="")
         match command:
             case Command.START:
                 navigation.start(self)
             case Command.REVIEW:
-                navigation.review(self)
+                navigation.review(self, argument)
             case Command.EDIT:
                 navigation.edit(self, argument)
             case Command.BACK:
@@ -385,6 +446,14 @@ class Flow:
                 return self.on_command(Command.HELP, "")
             case "no":
                 return submitting.cancel_submit(self)
+            case "cy" | "cn":
+                if self.state.mode != "confirm_command":
+                    self.say("engine.action.stale_unknown")
+                    self.reshow()
+                    return None
+                return self.resolve_near(kind == "cy")
+            case "rs":
+                return navigation.review_section(self, pressed.index or 0)
             case "ok":
                 if self.state.mode == "confirm_submit" and pressed.version == str(self.submission.version):
                     submitting.confirm(self)
@@ -415,7 +484,7 @@ class Flow:
             if kind == "c" and index is not None and self.visible(item):
                 answering.choose_elsewhere(self, item, index)
                 return
-            self.say("engine.action.stale", number=item.number)
+            self.say("engine.action.stale", number=item.name)
             self.reshow()
             return
         match kind:

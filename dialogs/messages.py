@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from dialogs.commands import action
+from dialogs.commands import Command, action
 from dialogs.events import Answer, Button, Msg
 from dialogs.outline import QuestionType
 from dialogs.plan import Item, Plan
@@ -42,6 +42,44 @@ def confirm_button(version: int) -> Button:
     return Button(Msg("engine.button.confirm"), f"ok:{version}", Msg("engine.word.yes"))
 
 
+# The word that runs each command, as the cadre is told to type it (all recognised by dialogs.commands).
+_COMMAND_WORDS: dict[Command, Msg] = {
+    Command.START: Msg("engine.word.resume"),
+    Command.REVIEW: Msg("engine.word.review"),
+    Command.EDIT: Msg("engine.word.edit_any"),
+    Command.BACK: Msg("engine.word.back"),
+    Command.SKIP: Msg("engine.word.skip"),
+    Command.NEXT: WORD_NEXT,
+    Command.SUBMIT: Msg("engine.word.submit"),
+    Command.PAUSE: Msg("engine.word.pause"),
+    Command.HELP: Msg("engine.word.help"),
+    Command.APPEND: Msg("engine.word.append"),
+    Command.VIEW: Msg("engine.word.view_any"),
+}
+
+
+def command_word(command: Command) -> Msg:
+    """The word to type for a command ("tiếp"), in the member's language."""
+    return _COMMAND_WORDS[command]
+
+
+def near_buttons(command: Command) -> tuple[tuple[Button, ...], ...]:
+    """Yes (run the command) and no (keep the message as part of the answer)."""
+    word = command_word(command)
+    return (
+        (
+            Button(Msg("engine.button.near_yes", {"word": word}), "cy", Msg("engine.word.yes")),
+            Button(Msg("engine.button.near_no"), "cn", Msg("engine.word.no")),
+        ),
+    )
+
+
+def review_section_button(index: int, label: str = "engine.button.review_section") -> Button:
+    """A button to one section of the review, in full ("xem lại mục 2")."""
+    number = {"number": index + 1}
+    return Button(Msg(label, number), f"rs:{index}", Msg("engine.word.review_section", number))
+
+
 class ItemButtons:
     """The buttons about one question, built once per plan (they depend on nothing else)."""
 
@@ -61,7 +99,7 @@ class ItemButtons:
     )
 
     def __init__(self, item: Item) -> None:
-        key, number = item.key, {"number": item.number}
+        key, number = item.key, {"number": item.name}
         self.next = Button(Msg("engine.button.next"), action("n", key), WORD_NEXT)
         self.later = Button(Msg("engine.button.later"), action("n", key), WORD_NEXT)
         self.back = Button(Msg("engine.button.back"), action("b", key), Msg("engine.word.back"))
@@ -147,21 +185,43 @@ def question_buttons(
 @lru_cache(maxsize=8192)
 def heading(plan: Plan, item: Item) -> Msg:
     """Position, question and "optional" in one paragraph: fewer blank lines on a phone screen."""
+    place = {
+        "section": item.section + 1,
+        "sections": plan.sections,
+        "number": item.number,
+        "total": plan.total,
+    }
     lines = [
-        Msg(
-            "engine.question.header",
-            {
-                "section": item.section + 1,
-                "sections": plan.sections,
-                "number": item.number,
-                "total": plan.total,
-            },
-        ),
+        # The plan's own number names the question where it has one: "Câu 3.1 (30/35)".
+        Msg("engine.question.header_named", {**place, "name": item.name})
+        if has_plan_number(item)
+        else Msg("engine.question.header", place),
         Msg("engine.question.label", {"label": item.question.label}),
     ]
     if not item.required:
         lines.append(Msg("engine.question.optional"))
     return Msg("engine.lines", {"lines": tuple(lines)})
+
+
+def has_plan_number(item: Item) -> bool:
+    """Whether the question is named by the plan's own number, which its label starts with."""
+    return item.name != str(item.number)
+
+
+# A line that names a question by its number, and the same line for a label that carries the number.
+_NAMED_BY_LABEL = {
+    "engine.review.item": "engine.review.item_named",
+    "engine.view.answer": "engine.view.answer_named",
+    "engine.missing.item": "engine.missing.item_named",
+}
+
+
+def named(message_id: str, item: Item, **params: object) -> Msg:
+    """A line naming a question and its label: "Câu 7: Số văn bản…", or the label alone when it
+    starts with the plan's number ("1.2. Việc ban hành…"), rather than "Câu 1.2: 1.2. Việc…"."""
+    if has_plan_number(item):
+        return Msg(_NAMED_BY_LABEL[message_id], {"label": item.question.label, **params})  # type: ignore[dict-item]
+    return Msg(message_id, {"number": item.name, "label": item.question.label, **params})  # type: ignore[dict-item]
 
 
 @lru_cache(maxsize=4096)
@@ -199,10 +259,7 @@ def review_value(item: Item, answer: Answer | None) -> Msg:
 
 def missing_list(missing: Sequence[Item]) -> tuple[Msg, tuple[tuple[Button, ...], ...]]:
     """The first unanswered required questions (a phone screen holds a few; the review lists all)."""
-    items = tuple(
-        Msg("engine.missing.item", {"number": item.number, "label": item.question.label})
-        for item in missing[:MISSING_SHOWN]
-    )
+    items = tuple(named("engine.missing.item", item) for item in missing[:MISSING_SHOWN])
     if len(missing) > MISSING_SHOWN:
         items += (Msg("engine.missing.more", {"count": len(missing) - MISSING_SHOWN}),)
     return Msg("engine.missing.items", {"items": items}), ((buttons(missing[0]).answer,), (BUTTON_REVIEW,))
@@ -214,9 +271,9 @@ def bound_list(problems: Sequence[Problem]) -> tuple[tuple[Msg, ...], tuple[tupl
         Msg(
             "engine.bound.item_above" if kind == "above" else "engine.bound.item_below",
             {
-                "number": item.number,
+                "number": item.name,
                 "value": number(item, figure),
-                "other": other.number,
+                "other": other.name,
                 "other_value": number(other, limit),
             },
         )
@@ -227,6 +284,6 @@ def bound_list(problems: Sequence[Problem]) -> tuple[tuple[Msg, ...], tuple[tupl
     first = problems[0][0]
     said = (
         Msg("engine.missing.items", {"items": items}),
-        Msg("engine.bound.how_to_fix", {"number": first.number}),
+        Msg("engine.bound.how_to_fix", {"number": first.name}),
     )
     return said, ((buttons(first).fix,), (BUTTON_REVIEW,))

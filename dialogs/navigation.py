@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from dialogs import answering, submitting
 from dialogs import messages as ui
-from dialogs.events import Answer, DialogState, Msg
+from dialogs.events import Answer, Button, DialogState, Msg
 from dialogs.outline import QuestionType
 from dialogs.plan import Item
 from dialogs.progress import has_value
@@ -80,7 +80,12 @@ def view_numbered(flow: Flow, argument: str) -> None:
 
 
 def numbered(flow: Flow, argument: str, which: str) -> Item | None:
-    """The question a cadre named: its number in the report (7), or in the outline (1.2)."""
+    """The question a cadre named: its number in the report (7), or in the outline (1.2).
+
+    A plain number that is both a place in the report and an item of the plan ("5": the fifth
+    question, and the plan's item 5) is taken as the place, and the cadre is told so, with what to
+    type for the other.
+    """
     number = _QUESTION_NUMBER.match(argument)
     if number is None:
         flow.say(which, total=flow.plan.total)
@@ -93,16 +98,28 @@ def numbered(flow: Flow, argument: str, which: str) -> Item | None:
             flow.reminder()
         return item
     item = flow.plan.by_number.get(int(number[1]))
+    plan_item = flow.plan.by_plan_item.get(str(int(number[1])))
     if item is None:
+        if plan_item is not None:
+            return plan_item
         flow.say("engine.edit.no_such", number=int(number[1]), total=flow.plan.total)
         flow.reminder()
+    elif plan_item is not None and plan_item is not item:
+        word = "engine.word.edit" if which == "engine.edit.which" else "engine.word.view"
+        flow.say(
+            "engine.edit.took_place",
+            typed=number[1],
+            label=item.question.label,
+            other=plan_item.name,
+            word=Msg(word, {"number": plan_item.name}),
+        )
     return item
 
 
 def go_to(flow: Flow, item: Item) -> None:
     """Open a question, unless skip logic says it does not apply."""
     if not flow.visible(item):
-        flow.say("engine.edit.not_applicable", number=item.number)
+        flow.say("engine.edit.not_applicable", number=item.name)
         flow.reminder()
         return
     flow.ask(item)
@@ -130,11 +147,11 @@ def skip(flow: Flow) -> None:
         flow.say("engine.skip.nothing")
         return
     if item.required:
-        flow.say("engine.skip.required", number=item.number)
+        flow.say("engine.skip.required", number=item.name)
         flow.buttons = ((ui.buttons(item).later,),)
         return
     flow.save(item, Answer(value=None, skipped=True))
-    flow.say("engine.skip.done", number=item.number)
+    flow.say("engine.skip.done", number=item.name)
     flow.advance(item, open_only=True)
 
 
@@ -151,7 +168,7 @@ def next_question(flow: Flow) -> None:
         flow.advance(item, open_only=True)  # done writing: on with the report
         return
     if item.required and not has_value(item, flow.answer(item)):
-        flow.say("engine.next.left_open", number=item.number)
+        flow.say("engine.next.left_open", number=item.name)
     flow.advance(item, open_only=False)
 
 
@@ -162,10 +179,10 @@ def append(flow: Flow) -> None:
         flow.idle_hint()
         return
     if item.type is not _TEXT:
-        flow.say("engine.append.not_text", number=item.number)
+        flow.say("engine.append.not_text", number=item.name)
         return
     flow.state = flow.state.but(replacing=False, mode="answering")
-    flow.say("engine.text.append_mode", number=item.number)
+    flow.say("engine.text.append_mode", number=item.name)
     flow.buttons = ((ui.buttons(item).next,),)
 
 
@@ -176,12 +193,21 @@ def pause(flow: Flow) -> None:
     if item is None:
         flow.say("engine.pause.no_question")
     else:
-        flow.say("engine.pause", number=item.number)
+        flow.say("engine.pause", number=item.name)
     flow.buttons = ((ui.BUTTON_RESUME,),)
 
 
-def review(flow: Flow) -> None:
-    """The whole report, a reply per section, then what is left and how to change it."""
+def review(flow: Flow, argument: str = "") -> None:
+    """The review: one screen of where each section stands ("xem lại"), or one section in full
+    ("xem lại mục 2"). The whole report at once is several phone screens."""
+    if argument.strip():
+        section = _QUESTION_NUMBER.match(argument)
+        if section is None or "." in section[1]:
+            flow.say("engine.review.no_such_section", sections=flow.plan.sections)
+            flow.buttons = ((ui.BUTTON_REVIEW, ui.BUTTON_RESUME),)
+            return
+        review_section(flow, int(section[1]) - 1)
+        return
     flow.flush()
     plan, progress = flow.plan, flow.progress
     flow.say(
@@ -190,24 +216,52 @@ def review(flow: Flow) -> None:
         unit=flow.submission.unit_name,
         version=flow.submission.version,
     )
+    lines: list[Msg] = []
+    shown: list[int] = []
     for s, section in enumerate(plan.outline.sections):
-        items = [plan.by_id[q.id] for q in section.questions if q.is_answerable]
+        items = _section_items(flow, s)
         if not items:
             continue
-        flow.body.append(ui.section_title(plan, s))
-        for item in items:
-            value = (
-                ui.review_value(item, flow.answer(item))
-                if progress.visible(item)
-                else Msg("engine.review.not_applicable")
+        shown.append(s)
+        answered = sum(1 for item in items if progress.is_answered(item))
+        lines.append(
+            Msg(
+                "engine.review.section_line",
+                {"number": s + 1, "title": section.title, "answered": answered, "total": len(items)},
             )
-            flow.say("engine.review.item", number=item.number, label=item.question.label, answer=value)
-        flow.flush()  # a reply per section; the channel splits what is still too long
+        )
+        missing = [item.name for item in progress.missing if item.section == s]
+        if missing:
+            names = ", ".join(missing[:_MISSING_NAMED]) + (", …" if len(missing) > _MISSING_NAMED else "")
+            lines.append(Msg("engine.review.section_missing", {"names": names}))
+    flow.say("engine.lines", lines=tuple(lines))
+    _overall(flow)
+    flow.say("engine.review.pick_section")
+    rows = [tuple(ui.review_section_button(s) for s in shown[i : i + 3]) for i in range(0, len(shown), 3)]
+    flow.buttons = (*rows, (ui.BUTTON_RESUME, ui.BUTTON_SUBMIT))
+
+
+_MISSING_NAMED = 6  # unanswered questions named per section in the summary
+
+
+def _section_items(flow: Flow, index: int) -> list[Item]:
+    """A section's questions that apply, in order."""
+    plan, progress = flow.plan, flow.progress
+    section = plan.outline.sections[index]
+    return [
+        item
+        for item in (plan.by_id[q.id] for q in section.questions if q.is_answerable)
+        if progress.visible(item)
+    ]
+
+
+def _overall(flow: Flow) -> None:
+    progress = flow.progress
     if progress.missing:
         flow.say(
             "engine.review.summary",
             answered=progress.answered_count,
-            total=plan.total,
+            total=flow.plan.total,
             missing=len(progress.missing),
         )
     else:
@@ -216,16 +270,46 @@ def review(flow: Flow) -> None:
             answered=progress.answered_count,
             total=progress.applicable_count,
         )
+
+
+def review_section(flow: Flow, index: int) -> None:
+    """One section of the review in full: every question and its answer, then where to go."""
+    plan, progress = flow.plan, flow.progress
+    if not 0 <= index < plan.sections:
+        flow.say("engine.review.no_such_section", sections=plan.sections)
+        flow.buttons = ((ui.BUTTON_REVIEW, ui.BUTTON_RESUME),)
+        return
+    flow.flush()
+    section = plan.outline.sections[index]
+    flow.body.append(ui.section_title(plan, index))
+    items = [plan.by_id[q.id] for q in section.questions if q.is_answerable]
+    for item in items:
+        value = (
+            ui.review_value(item, flow.answer(item))
+            if progress.visible(item)
+            else Msg("engine.review.not_applicable")
+        )
+        flow.body.append(ui.named("engine.review.item", item, answer=value))
+    flow.flush()  # the answers in one reply (the channel splits what is too long), the way on in another
+    applicable = _section_items(flow, index)
+    flow.say(
+        "engine.review.section_footer",
+        number=index + 1,
+        sections=plan.sections,
+        answered=sum(1 for item in applicable if progress.is_answered(item)),
+        total=len(applicable),
+    )
     flow.say("engine.review.how_to_edit")
-    flow.buttons = ((ui.BUTTON_RESUME, ui.BUTTON_SUBMIT),)
+    around: list[Button] = []
+    if index > 0:
+        around.append(ui.review_section_button(index - 1, "engine.button.review_previous"))
+    if index + 1 < plan.sections:
+        around.append(ui.review_section_button(index + 1, "engine.button.review_next"))
+    rows = [tuple(around)] if around else []
+    flow.buttons = (*rows, (ui.BUTTON_REVIEW, ui.BUTTON_RESUME, ui.BUTTON_SUBMIT))
 
 
 def view(flow: Flow, item: Item) -> None:
     """One question's whole answer, then where the cadre is."""
-    flow.say(
-        "engine.view.answer",
-        number=item.number,
-        label=item.question.label,
-        answer=ui.review_value(item, flow.answer(item)),
-    )
+    flow.body.append(ui.named("engine.view.answer", item, answer=ui.review_value(item, flow.answer(item))))
     flow.reminder()

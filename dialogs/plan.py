@@ -20,6 +20,8 @@ KEY_BYTES = 56
 
 # A question label that starts with the outline's own number: "1.2. Việc ban hành văn bản…".
 _LABEL_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})+)\.?\s")
+# ...or with a plan item's single number: "5. Đơn vị có kiến nghị…" (item 5 of the plan).
+_LABEL_ITEM = re.compile(r"\s*(\d{1,3})\.\s")
 _NOTE = QuestionType.NOTE
 
 
@@ -39,6 +41,7 @@ class Item:
         "high_of",
         "dependents",
         "required",
+        "name",
     )
 
     def __init__(self, question: Question, pos: int, section: int, number: int, key: str) -> None:
@@ -50,6 +53,10 @@ class Item:
         self.section = section
         self.number = number
         self.key = key
+        # What the cadre reads as the question's name: the plan's own number where the label starts
+        # with one ("3.1"), else its place in the report ("7"). A single plan number ("5.") is not
+        # a name: it would read as another question's place (see Plan.by_plan_item).
+        self.name = str(number)
         self.choices: dict[str, int] = {}  # folded label, in every language → index
         # Bounds taken from other questions' answers ("trong đó": at most the total), and the
         # questions bounded by this one's answer.
@@ -86,10 +93,16 @@ class Plan:
         self.by_number = {item.number: item for item in self.answerable}
         # "sửa 1.2": the outline's own numbering, as the cadre reads it at the start of a label.
         self.by_label_number: dict[str, Item] = {}
+        # "sửa 5" where the plan's item 5 ("5. Kiến nghị…") is not the fifth question: both meant.
+        self.by_plan_item: dict[str, Item] = {}
         for item in self.answerable:
             for label in item.question.label.texts.values():
                 if found := _LABEL_NUMBER.match(label):
                     self.by_label_number.setdefault(found[1], item)
+                    if item.name == str(item.number):
+                        item.name = found[1]
+                elif found := _LABEL_ITEM.match(label):
+                    self.by_plan_item.setdefault(found[1], item)
         self.total = len(self.answerable)
         self.sections = len(outline.sections)
         self.bounded = self._link_bounds()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dialogs import messages as ui
-from dialogs.commands import is_yes
+from dialogs.commands import is_submit_yes
 from dialogs.events import DialogState, Submit
 
 if TYPE_CHECKING:
@@ -67,8 +67,9 @@ def refuse_submit(flow: Flow) -> bool:
 
 
 def on_confirmation(flow: Flow, text: str) -> None:
-    """A typed answer to the confirmation: yes submits, no does not, anything else asks again."""
-    yes = is_yes(text)
+    """A typed answer to the confirmation: yes submits ("dung", "nộp luôn"), no does not, anything
+    else asks again."""
+    yes = is_submit_yes(text)
     if yes is None:
         flow.say("engine.submit.confirm_again")
         flow.buttons = ((ui.confirm_button(flow.submission.version), ui.BUTTON_NOT_YET),)

@@ -18,7 +18,11 @@ from enum import StrEnum
 # Mongolian vowel separator, invisible operators, bidi marks, embeddings, overrides and isolates.
 _DROP = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
-    "\u200b\u200e\u200f\u2060\ufeff\u00ad\u180e\u061c\u2061-\u2064\u202a-\u202e\u2066-\u2069]"
+    "\u200b\u200e\u200f\u2060\ufeff\u00ad\u180e\u061c\u2061-\u2064\u202a-\u202e\u2066-\u2069"
+    # More that show nothing, used to send "blank" messages: ZWNJ, the combining grapheme joiner,
+    # the Hangul fillers, the blank Braille pattern. Vietnamese never needs them, and a message made
+    # only of them must be empty (refused), not an answer that looks blank.
+    "\u200c\u034f\u115f\u1160\u3164\uffa0\u2800]"
 )
 _ZWJ = "\u200d"
 

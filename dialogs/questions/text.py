@@ -25,7 +25,7 @@ class Text:
         if full or len(text) <= PREVIEW_CHARS:
             return Msg("engine.value.text", {"text": text})
         start = text[:PREVIEW_CHARS].rsplit(" ", 1)[0]
-        return Msg("engine.value.text_preview", {"start": start, "length": len(text), "number": item.number})
+        return Msg("engine.value.text_preview", {"start": start, "length": len(text), "number": item.name})
 
 
 HANDLER = Text()

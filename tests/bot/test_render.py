@@ -99,7 +99,7 @@ def long_review() -> list[Reply]:
     cadre.send("/baocao")
     for _ in range(12):  # a narrative answer of several thousand characters, in paragraphs
         cadre.send(paragraph * 6)
-    cadre.send("xem lại")
+    cadre.send("xem lại mục 1")
     return list(cadre.turn.replies)  # type: ignore[union-attr]
 
 

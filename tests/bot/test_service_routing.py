@@ -61,7 +61,7 @@ async def test_ai_chua_nop_in_the_middle_of_a_narrative_answer_is_not_part_of_it
     database, codes = world
     cadre = await joined(database, "501", codes["X1"])
     await also_supervises(database, cadre, codes["H"])
-    assert "Câu 1/" in await cadre.says("/baocao")
+    assert "Câu 1.1 (1/35)" in await cadre.says("/baocao")
     await cadre.says("Đã tổ chức 3 hội nghị quán triệt.")
 
     reply = await cadre.says("ai chua nop")

@@ -29,16 +29,16 @@ def test_demo_joins_and_walks_the_outline_then_resumes_next_time(tmp_path: Path)
     assert first.returncode == 0, first.stderr
     out = first.stdout
     assert "Xã Hải Ba" in out
-    assert "Mục 1/5 · Câu 1/35" in out
+    assert "Mục 1/5 · Câu 1.1 (1/35)" in out  # the plan's number names the question (issue 7)
     assert "Mục 1/5 · Câu 2/35" in out
     assert "Mục 1/5 · Câu 3/35" in out  # "12 cuộc" was taken as 12
     assert "Traceback" not in out + first.stderr
 
     # Days later: the same demo database, the cadre carries on where she stopped.
-    again = run(["demo"], "/baocao\n/xemlai\n", tmp_path)
+    again = run(["demo"], "/baocao\n/xemlai\n/xemlai 1\n", tmp_path)
     assert again.returncode == 0, again.stderr
     assert "Mục 1/5 · Câu 3/35" in again.stdout
-    assert "Đã tổ chức 5 hội nghị quán triệt." in again.stdout  # shown back in the review
+    assert "Đã tổ chức 5 hội nghị quán triệt." in again.stdout  # shown back in the review of section 1
     assert "Chào mừng" not in again.stdout  # no second join
 
 
@@ -77,5 +77,62 @@ def test_chat_as_a_console_user_with_an_invite(tmp_path: Path) -> None:
     replies = chat.stdout
     assert "mã mời" in replies  # before joining: asked for the invite code
     assert "Xã Thử" in replies
-    assert "Mục 1/5 · Câu 1/35" in replies
+    assert "Mục 1/5 · Câu 1.1 (1/35)" in replies
     assert "Traceback" not in replies + chat.stderr
+
+
+# --- issue 7, typing on a phone: the quoted inputs through the terminal chat ------------------------
+
+NEAR_COMMANDS = ("tiepp", "Tiếp ạ", "xong roi", "ok", "boqua", "xemlai", "Nộp bc", "thoat", "huỷ bỏ")
+
+
+def _demo_lines(*lines: str) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+def test_near_commands_in_a_narrative_answer_are_asked_about(tmp_path: Path) -> None:
+    lines = ["/baocao", "Đã tổ chức 5 hội nghị quán triệt."]
+    for typed in NEAR_COMMANDS:
+        lines += [typed, "không" if typed == "ok" else "xem câu 1"]  # "ok" kept on purpose; the rest left
+    lines += ["\u200c\u3164\u2800", "xem câu 1"]
+    result = run(["demo"], _demo_lines(*lines), tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for meant in ("tiếp", "bỏ qua", "xem lại", "nộp", "tạm dừng"):
+        assert f"Ý anh/chị là “{meant}”?" in out, meant
+    assert "Gõ “có” nếu đúng vậy" in out  # the terminal has no buttons: typed options
+    assert "Tin nhắn trống nên chưa có gì được lưu." in out
+    whole = out.rsplit("1.1. Công tác tuyên truyền", 1)[1]
+    assert "→ Đã tổ chức 5 hội nghị quán triệt.\n\nok\n" in whole
+    for typed in NEAR_COMMANDS[:3] + NEAR_COMMANDS[4:]:
+        assert f"\n{typed}\n" not in whole, typed
+    assert "Traceback" not in out + result.stderr
+
+
+def test_dung_submits_at_the_confirmation_and_the_review_is_one_screen(tmp_path: Path) -> None:
+    from dialogs.builtin import get_outline
+    from tests.dialogs.conftest import Cadre
+
+    # What to type to reach the end of the report, worked out with the engine alone.
+    outline = get_outline("ct30-20nam")
+    mirror = Cadre(outline)
+    lines = ["/baocao"]
+    reply = mirror.send("/baocao")
+    while "🎉" not in reply:
+        question = outline.question(mirror.state.question_id or "")
+        step = ["Nội dung trả lời.", "tiếp"] if question.type.value == "text" else ["0"]
+        for typed in step:
+            reply = mirror.send(typed)
+        lines += step
+    lines += ["xem lại", "xem lại mục 2", "sửa 5", "nộp", "dung"]
+    result = run(["demo"], _demo_lines(*lines), tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Mục 3/5 · Câu 3.1 (30/35)" in out  # the plan's number names the question
+    assert "📂 Mục 2. Kết quả thực hiện Quy chế dân chủ ở cơ sở trong các loại hình: đã trả lời" in out
+    assert "Gõ “xem lại mục 2” để xem đầy đủ" in out
+    assert "Mục 2/5: đã trả lời" in out
+    assert "“5” được hiểu là câu thứ 5 của báo cáo" in out and "gõ “sửa 35”" in out
+    assert "✅ Đã nộp báo cáo." in out
+    assert "Đã tạm dừng" not in out
+    assert "Traceback" not in out + result.stderr

@@ -17,10 +17,10 @@ def cadre() -> Cadre:
 def test_typing_the_see_this_answer_option_shows_that_answer_not_the_whole_report(cadre: Cadre) -> None:
     cadre.answer_all("/baocao", "Đảng ủy xã quán triệt Chỉ thị cho toàn thể đảng viên.")
     see = cadre.button("Xem lại câu này")
-    assert render(see.command) == "xem câu 1"  # what Zalo Bot (no buttons) tells her to type
-    assert render(see.command, "en") == "view 1"  # and an English member, in English
+    assert render(see.command) == "xem câu 1.1"  # what Zalo Bot (no buttons) tells her to type
+    assert render(see.command, "en") == "view 1.1"  # and an English member, in English
 
-    for typed in ("xem câu 1", "xem cau 1", "/xem 1", "view 1"):
+    for typed in ("xem câu 1.1", "xem câu 1", "xem cau 1", "/xem 1", "view 1"):
         reply = cadre.send(typed)
         assert "Đảng ủy xã quán triệt Chỉ thị cho toàn thể đảng viên." in reply
         assert "📋" not in reply and "Mục 2." not in reply  # not the review of all 35 questions
@@ -36,12 +36,12 @@ def test_typing_the_see_this_answer_option_shows_that_answer_not_the_whole_repor
 def test_she_can_name_a_question_by_the_plan_s_own_numbering(cadre: Cadre) -> None:
     cadre.answer_all("/baocao", "Quán triệt Chỉ thị.")
     shown = cadre.send("sửa 1.2")
-    assert "Mục 1/5 · Câu 4/35" in shown and "1.2. Việc ban hành văn bản" in shown
+    assert "Mục 1/5 · Câu 1.2 (4/35)" in shown and "1.2. Việc ban hành văn bản" in shown
     assert cadre.value("tt_tuyen_truyen") == "Quán triệt Chỉ thị."  # "sửa 1.2" is not an answer
 
     reply = cadre.send("sửa 9.9")
     assert "Không có câu 9.9 trong đề cương" in reply and cadre.effects == ()
-    assert "Câu 4/35" in cadre.send("tiếp tục")
+    assert "Câu 1.2 (4/35)" in cadre.send("tiếp tục")
 
 
 def test_a_quick_yes_after_a_refused_submit_is_not_written_into_the_answer(cadre: Cadre) -> None:
@@ -49,10 +49,10 @@ def test_a_quick_yes_after_a_refused_submit_is_not_written_into_the_answer(cadre
     refused = cadre.send("nộp")
     assert "Chưa nộp được: còn 19 câu bắt buộc chưa trả lời" in refused
     assert "… và 14 câu khác" in refused  # five listed: a phone screen, not a scroll
-    assert refused.count("• Câu") == 5
+    assert refused.count("• ") == 5
 
     reply = cadre.send("có")  # typed straight after "nộp", before the reply arrived
-    assert "chưa được lưu vào câu 1" in reply and cadre.effects == ()
+    assert "chưa được lưu vào câu 1.1" in reply and cadre.effects == ()
     assert cadre.value("tt_tuyen_truyen") == "Quán triệt Chỉ thị."
 
     cadre.send("tiếp tục")
@@ -105,11 +105,12 @@ def test_a_correction_after_submitting_says_how_to_finish_without_fanfare(cadre:
 def test_english_command_words_work_for_a_member_who_reads_english(cadre: Cadre) -> None:
     cadre.answer_all("/baocao", "Dissemination meetings.")
     assert "Mục 1/5 · Câu 2/35" in cadre.send("next")
-    assert "Mục 1/5 · Câu 1/35" in cadre.send("back")
-    assert "Câu 4/35" in cadre.send("edit 4")
+    assert "Mục 1/5 · Câu 1.1 (1/35)" in cadre.send("back")
+    assert "Câu 1.2 (4/35)" in cadre.send("edit 4")
     assert "📋" in cadre.send("review")
     english = render(cadre.turn.replies[-1].body[-1], "en")  # type: ignore[union-attr]
-    assert "“edit 7”" in english
+    assert "“review section 2”" in english
+    assert "📂 Mục 2." in cadre.send("review section 2")
 
 
 def test_a_quick_no_after_pausing_at_a_number_is_not_taken_as_zero(cadre: Cadre) -> None:
@@ -118,3 +119,10 @@ def test_a_quick_no_after_pausing_at_a_number_is_not_taken_as_zero(cadre: Cadre)
     assert "chưa được lưu vào câu 2" in reply and cadre.effects == ()
     cadre.send("tiếp tục")
     assert "✅ Đã lưu câu 2: 0 hội nghị, buổi" in cadre.send("không")  # asked, "không" is zero
+
+
+def test_what_is_saved_is_named_by_the_plan_s_number_too(cadre: Cadre) -> None:
+    cadre.send("/baocao")
+    assert "✅ Đã lưu câu 1.1" in cadre.send("Quán triệt Chỉ thị.")
+    cadre.send("tiếp")
+    assert "✅ Đã lưu câu 2: 4 hội nghị, buổi" in cadre.send("4")  # no plan number: its place

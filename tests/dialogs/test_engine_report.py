@@ -155,7 +155,7 @@ def test_skip_logic_hides_a_question_that_does_not_apply(cadre: Cadre) -> None:
     cadre.answer_all("/baocao", "Tuyên truyền.", "tiếp", "2")
     assert "Câu 5/12" in cadre.send("không")  # question 4 only applies with a steering committee
     assert "Câu 4 hiện không cần trả lời" in cadre.send("sửa 4")
-    review = cadre.send("xem lại")
+    review = cadre.send("xem lại mục 1")
     assert "Câu 4: Hoạt động của Ban Chỉ đạo\n→ (không áp dụng)" in review
 
     cadre.send("sửa 3")
@@ -254,17 +254,21 @@ def test_review_shows_every_answer_by_section_with_markers(cadre: Cadre) -> None
     long_answer = "Đoạn văn dài. " * 400
     cadre.answer_all("/baocao", long_answer, "tiếp", "5", "có", "tiếp")
     cadre.answer_all("sửa 9", "bỏ qua")
-    cadre.send("/xemlai")
+    summary = cadre.send("/xemlai")  # one screen first: where each section stands (issue 7, item 7)
+    assert "📂 Mục 1. Công tác lãnh đạo, chỉ đạo, triển khai thực hiện: đã trả lời 3/4 câu" in summary
+    assert "còn thiếu câu 4" in summary
+    assert "Đã trả lời 4/12 câu; còn 7 câu bắt buộc chưa trả lời." in summary
+    assert long_answer.strip() not in summary
+    cadre.send("/xemlai 1")
     assert cadre.turn is not None
     replies: tuple[Reply, ...] = cadre.turn.replies
-    assert len(replies) == 4  # one reply per section, then the summary
+    assert len(replies) == 2  # the section's answers, then where to go
     review = cadre.text
     assert long_answer.strip() in review  # shown whole; the channel splits long messages
     assert "Câu 2: Số văn bản cụ thể hóa Chỉ thị đã ban hành\n→ 5 văn bản" in review
     assert "Câu 4: Hoạt động của Ban Chỉ đạo\n→ (chưa trả lời)" in review
-    assert "Câu 9: Mô hình, điển hình tiên tiến (nếu có)\n→ (bỏ qua)" in review
-    assert "Đã trả lời 4/12 câu; còn 7 câu bắt buộc chưa trả lời." in review
     assert "Trả lời theo tình hình thực tế" not in review  # notes are not answers
+    assert "Câu 9: Mô hình, điển hình tiên tiến (nếu có)\n→ (bỏ qua)" in cadre.send("/xemlai 2")
     assert cadre.effects == ()
 
 
@@ -382,7 +386,7 @@ def test_a_photo_alone_answers_a_narrative_question_and_is_shown_in_review(cadre
     cadre.send("/baocao")
     cadre.attach("photo-1")
     assert "📎 Có 1 tệp đính kèm." in cadre.send("sửa 1")
-    review = cadre.send("xem lại")
+    review = cadre.send("xem lại mục 1")
     assert "(chỉ có tệp đính kèm)\n📎 1 tệp đính kèm" in review
 
 

@@ -28,7 +28,9 @@ MAX_CAPTION = 1024
 _COMMAND_WITH_BOT = re.compile(r"^(/[A-Za-z0-9_]+)@[A-Za-z0-9_]+")
 
 # The command menu (setMyCommands), in the order shown; descriptions come from the catalogs.
-MENU_COMMANDS = ("baocao", "tiep", "quaylai", "boqua", "sua", "xemlai", "nop", "huy", "ngonngu", "trogiup")
+MENU_COMMANDS = (
+    *("baocao", "tiep", "quaylai", "boqua", "sua", "xemlai", "nop", "tamdung", "ngonngu", "trogiup"),
+)
 
 _NO_PREVIEW = '{"is_disabled":true}'  # LinkPreviewOptions: no preview under a link in a report
 
