@@ -28,7 +28,8 @@ def test_demo_joins_and_walks_the_outline_then_resumes_next_time(tmp_path: Path)
     first = run(["demo"], "/baocao\nĐã tổ chức 5 hội nghị quán triệt.\ntiếp\n12 cuộc\n", tmp_path)
     assert first.returncode == 0, first.stderr
     out = first.stdout
-    assert "Xã Hải Ba" in out
+    assert "Đảng ủy xã Hải Ba" in out  # the unit named as its own documents name it
+    assert "(còn 30 ngày)" in out  # the commune level's deadline, on the welcome and the first question
     assert "Mục 1/5 · Câu 1/35" in out
     assert "Mục 1/5 · Câu 2/35" in out
     assert "Mục 1/5 · Câu 3/35" in out  # "12 cuộc" was taken as 12
