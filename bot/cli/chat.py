@@ -72,7 +72,7 @@ def demo(
         bool, typer.Option("--fresh", help="Xoá dữ liệu trình diễn cũ và làm lại từ đầu.")
     ] = False,
 ) -> None:
-    """Bản trình diễn: tỉnh mẫu theo Kế hoạch 88-KH/TU, trò chuyện như cán bộ Đảng ủy xã Hải Ba trên SQLite."""
+    """Bản trình diễn: tỉnh mẫu theo Kế hoạch 88-KH/TU, cán bộ Đảng ủy xã Hải Ba trò chuyện trên SQLite."""
     setup_logging()
     if fresh and database.exists():
         for suffix in ("", "-wal", "-shm"):
