@@ -12,7 +12,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -32,10 +32,11 @@ from bot.router import (
 )
 from dialogs import engine
 from dialogs.builtin import get_outline
+from dialogs.deadline import deadline_msg
 from dialogs.events import Context, Incoming, Msg, Reply, SaveAnswer
 from dialogs.progress import Progress
 from dialogs.text import clean
-from storage.campaigns import CampaignSummary, all_campaigns
+from storage.campaigns import CampaignSummary, all_campaigns, campaigns_for_unit
 from storage.db import Database
 from storage.invites import RedeemFailure, redeem_invite
 from storage.members import MembershipView, MemberView, load_member, set_locale
@@ -82,9 +83,12 @@ def _say(message_id: str, **params: object) -> Reply:
 class ReportService:
     """Handles turns; safe to call concurrently (one member's messages run one after another)."""
 
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, db: Database, *, clock: Callable[[], datetime] | None = None, zone: tzinfo | None = None
+    ) -> None:
         self.db = db
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.zone = zone  # Settings.timezone: where "còn 5 ngày" is counted (None: Asia/Ho_Chi_Minh)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -191,7 +195,15 @@ class ReportService:
         loaded = await load_turn(
             conn, member.member_id, campaign.id, membership.unit_id, membership.unit_name, now
         )
-        context = Context(outline=outline, answers=loaded.answers, submission=loaded.submission, now=now)
+        context = Context(
+            outline=outline,
+            answers=loaded.answers,
+            submission=loaded.submission,
+            now=now,
+            deadline=campaign.deadline(membership.level),
+            zone=self.zone,
+            document=loaded.document,
+        )
         turn = engine.step(context, loaded.state, incoming)
         saved = {e.question_id: e.answer for e in turn.effects if isinstance(e, SaveAnswer)}
         # The stored count that supervisors read is the same Progress the cadre's "x/y" comes from.
@@ -246,7 +258,12 @@ class ReportService:
         role = Msg(f"service.role.{result.role}")
         # A supervisor has no report to start: point them to what they can type instead.
         joined = "service.joined" if result.role == "reporter" else "service.joined_supervisor"
-        return Outbound(inbound.chat_id, "vi", (_say(joined, unit=result.unit_name, role=role),))
+        body = (Msg(joined, {"unit": result.unit_name, "role": role}),)
+        # The deadline of the unit's level in its newest campaign, from the first message on.
+        campaigns = await campaigns_for_unit(session, result.unit_id)
+        if campaigns and campaigns[0].due_on is not None:
+            body += (deadline_msg(campaigns[0].due_on, now, self.zone),)
+        return Outbound(inbound.chat_id, "vi", (Reply(body),))
 
     async def _switch_language(
         self, session: AsyncSession, inbound: Inbound, member: MemberView, wanted: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Literal, TypeAlias
 
 from dialogs.outline import Localized, Outline
@@ -111,18 +111,38 @@ class SubmissionView:
 
 
 @dataclass(frozen=True)
+class DocumentDetails:
+    """What makes a submitted version a document the level above can file (kept with the version)."""
+
+    number: str  # số, ký hiệu: "12-BC/ĐU"
+    signed_on: date
+    signer_title: str  # thẩm quyền, chức vụ: "T/M Đảng ủy, Bí thư"
+    signer_name: str
+    drafter_name: str
+    drafter_phone: str
+    attachment: Attachment | None = None  # a photo or PDF of the signed, stamped paper
+
+
+@dataclass(frozen=True)
 class Context:
     outline: Outline
     answers: Mapping[str, Answer]
     submission: SubmissionView
     now: datetime  # timezone-aware
+    # The deadline of the member's level in this campaign, None if it has none; days left are
+    # counted in `zone`'s local date (None: Asia/Ho_Chi_Minh, the product's home).
+    deadline: date | None = None
+    zone: tzinfo | None = None
+    # The document details of the last submitted version, offered again when resubmitting.
+    document: DocumentDetails | None = None
 
 
 # --- dialog state -------------------------------------------------------------------------------
 
 # confirm_command: a short message in a narrative answer looked like a command ("tiepp", "Tiếp ạ");
 # the bot asked whether it was meant as one, and keeps the message in `pending` until told.
-Mode: TypeAlias = Literal["idle", "answering", "confirm_submit", "confirm_command"]
+# "document": submitting was confirmed and the document's details are being asked (`step`).
+Mode: TypeAlias = Literal["idle", "answering", "confirm_submit", "confirm_command", "document"]
 
 
 @dataclass(frozen=True)
@@ -142,12 +162,18 @@ class DialogState:
     # In confirm_command: the message asked about, and the command it looked like (`Command` value).
     pending: str = ""
     pending_command: str = ""
+    # While submitting: the document detail being asked, and those given so far (name, text) —
+    # nothing is stored until the last one is in and the version is submitted with them.
+    step: str | None = None
+    details: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # JSON has no tuples: a list read back from the database becomes a tuple again, so a state
         # equals itself after a round trip.
         if not isinstance(self.selected, tuple):
             object.__setattr__(self, "selected", tuple(self.selected))
+        if not isinstance(self.details, tuple) or any(not isinstance(d, tuple) for d in self.details):
+            object.__setattr__(self, "details", tuple((str(k), str(v)) for k, v in self.details))
 
     def to_json(self) -> str:
         # A shallow dict: asdict() deep-copies and costs more than the engine's whole turn.
@@ -179,7 +205,9 @@ class SaveAnswer:
 
 @dataclass(frozen=True)
 class Submit:
-    """Mark the submission submitted (its current version)."""
+    """Mark the submission submitted (its current version), with the document's details."""
+
+    document: DocumentDetails | None = None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from dialogs.questions import text as narrative
 _TEXT, _INTEGER, _DECIMAL = QuestionType.TEXT, QuestionType.INTEGER, QuestionType.DECIMAL
 _CHOICE, _MULTI, _YESNO = QuestionType.CHOICE, QuestionType.MULTI, QuestionType.YESNO
 _NOTE = QuestionType.NOTE
+_GREETINGS = frozenset({"engine.start.welcome", "engine.start.resume"})
 
 
 class Flow:
@@ -174,6 +175,9 @@ class Flow:
         `append`: the cadre was writing this narrative answer, further messages add to it.
         """
         plan, question, state = self.plan, item.question, self.state
+        if self.body and self.body[-1].id in _GREETINGS and not brief:
+            # Under the welcome or "làm tiếp" (dialogs.navigation.start): the member's deadline.
+            submitting.say_deadline(self)
         if after is not None:
             self.show_notes(after, item.pos)
         if entering is None:
@@ -301,6 +305,8 @@ class Flow:
         if incoming.action is not None:
             self.on_action(incoming.action)
             return
+        if self.state.mode == "document" and submitting.on_document(self, incoming):
+            return  # a document detail (or a word about it); a command that leaves submitting goes on
         text = incoming.text  # cleaned by the caller (dialogs.text.clean), once per message
         if incoming.attachment is not None:
             answering.on_attachment(self, incoming.attachment, caption=text)
@@ -397,8 +403,9 @@ class Flow:
 
     def on_command(self, command: Command, argument: str) -> None:
         """Do what a command word or slash command asks."""
-        if self.state.mode == "confirm_submit" and command is not Command.SUBMIT:
-            self.state = self.state.but(mode="answering" if self.state.question_id else "idle")
+        if self.state.mode in ("confirm_submit", "document") and command is not Command.SUBMIT:
+            mode = "answering" if self.state.question_id else "idle"
+            self.state = self.state.but(mode=mode, step=None, details=())
         elif self.state.mode == "confirm_command":
             self.state = self.state.but(mode="answering", pending="", pending_command="")
         match command:
@@ -455,7 +462,9 @@ class Flow:
             case "rs":
                 return navigation.review_section(self, pressed.index or 0)
             case "ok":
-                if self.state.mode == "confirm_submit" and pressed.version == str(self.submission.version):
+                if self.state.mode == "document":
+                    submitting.on_document_action(self, pressed.version)
+                elif self.state.mode == "confirm_submit" and pressed.version == str(self.submission.version):
                     submitting.confirm(self)
                 else:  # an old confirmation: ask again rather than submit something not confirmed
                     self.say("engine.action.stale_confirm")

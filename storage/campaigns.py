@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, insert, select
@@ -132,6 +132,12 @@ class CampaignSummary:
     # The levels that owe this campaign a report (those with a deadline): a supervisor of a unit at
     # one of them also writes that unit's own report.
     levels: frozenset[str] = frozenset()
+    # The deadline of each of those levels, shown to its members ("Hạn nộp: 30/06/2018 (còn 5 ngày)").
+    deadlines: Mapping[str, date] = field(default_factory=dict, compare=False, hash=False)
+
+    def deadline(self, level: str) -> date | None:
+        """The deadline of a level, None if the campaign gives it none."""
+        return self.deadlines.get(level)
 
 
 async def all_campaigns(session: AsyncSession) -> list[CampaignSummary]:
@@ -141,7 +147,14 @@ async def all_campaigns(session: AsyncSession) -> list[CampaignSummary]:
             Campaign.id, Campaign.outline_id, Campaign.outline_version, Campaign.title, Campaign.root_unit_id
         ).order_by(Campaign.created_at.desc(), Campaign.id.desc())
     )
-    levels: dict[int, set[str]] = {}
-    for campaign_id, level in await session.execute(select(Deadline.campaign_id, Deadline.level)):
-        levels.setdefault(campaign_id, set()).add(level)
-    return [CampaignSummary(*row, levels=frozenset(levels.get(row[0], ()))) for row in rows]
+    deadlines: dict[int, dict[str, date]] = {}
+    for campaign_id, level, due_on in await session.execute(
+        select(Deadline.campaign_id, Deadline.level, Deadline.due_on)
+    ):
+        deadlines.setdefault(campaign_id, {})[level] = due_on
+    return [
+        CampaignSummary(
+            *row, levels=frozenset(deadlines.get(row[0], ())), deadlines=deadlines.get(row[0], {})
+        )
+        for row in rows
+    ]

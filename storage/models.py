@@ -217,6 +217,26 @@ class AnswerRevision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class SubmissionDocument(Base):
+    """What makes a submitted version a document the level above can file: số/ký hiệu, date, signer,
+    drafter, and the file id of a photo or PDF of the signed, stamped paper. One per submitted version,
+    written in the same transaction as the (guarded) submission, never updated."""
+
+    __tablename__ = "submission_documents"
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))  # số, ký hiệu: "12-BC/ĐU"
+    signed_on: Mapped[str] = mapped_column(String(10))  # ISO date, as answers keep dates
+    signer_title: Mapped[str] = mapped_column(String(120))
+    signer_name: Mapped[str] = mapped_column(String(60))
+    drafter_name: Mapped[str] = mapped_column(String(60))
+    drafter_phone: Mapped[str] = mapped_column(String(16))
+    attachment: Mapped[Any] = mapped_column(JSON, nullable=True)  # {kind, file_id, name, size}
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class DialogStateRow(Base):
     """A member's place in a campaign's dialog, as the engine's JSON."""
 

@@ -12,15 +12,25 @@ than the database work itself (profiled: ~60% of a turn before this).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.events import Answer, Attachment, DialogState, Effect, Reopen, SaveAnswer, SubmissionView, Submit
+from dialogs.events import (
+    Answer,
+    Attachment,
+    DialogState,
+    DocumentDetails,
+    Effect,
+    Reopen,
+    SaveAnswer,
+    SubmissionView,
+    Submit,
+)
 from storage.hot import Executor, Sql
 from storage.models import AnswerRevision, DialogStateRow, ProcessedUpdate
 
@@ -35,6 +45,7 @@ class LoadedTurn:
     revision: int | None  # None: no state row yet
     submission: SubmissionView
     answers: Mapping[str, Answer]
+    document: DocumentDetails | None = None  # of the last submitted version, offered when resubmitting
 
 
 # The same SQL runs on SQLite and PostgreSQL: both speak INSERT ... ON CONFLICT.
@@ -103,6 +114,24 @@ _SUBMIT = Sql(
     time_in=frozenset({"now"}),
 )
 
+# Written right after _SUBMIT changed the row (guarded by status and version), in its transaction;
+# the key (submission, version) keeps one document per submitted version.
+_SAVE_DOCUMENT = Sql(
+    "INSERT INTO submission_documents (submission_id, version, number, signed_on, signer_title, "
+    "signer_name, drafter_name, drafter_phone, attachment, member_id, created_at) "
+    "VALUES (:submission_id, :version, :number, :signed_on, :signer_title, :signer_name, :drafter_name, "
+    ":drafter_phone, :attachment, :member_id, :now)",
+    json_in=frozenset({"attachment"}),
+    time_in=frozenset({"now"}),
+)
+
+# Read only once a version was submitted (most turns are before that): one row by its key.
+_LOAD_DOCUMENT = Sql(
+    "SELECT number, signed_on, signer_title, signer_name, drafter_name, drafter_phone, attachment "
+    "FROM submission_documents WHERE submission_id = :submission_id AND version = :version",
+    json_out=frozenset({"attachment"}),
+)
+
 _NEW_STATE = Sql(
     "INSERT INTO dialog_states (member_id, campaign_id, state, revision, updated_at) "
     "VALUES (:member_id, :campaign_id, :state, 1, :now) ON CONFLICT DO NOTHING",
@@ -159,7 +188,38 @@ async def load_turn(
         returned_comment=returned_comment,
         unit_name=unit_name,
     )
-    return LoadedTurn(DialogState.from_json(raw_state), revision, submission, answers)
+    document = None
+    if submitted_version is not None:
+        found = await db.fetch(_LOAD_DOCUMENT, {"submission_id": submission_id, "version": submitted_version})
+        document = _document_from_row(found[0]) if found else None
+    return LoadedTurn(DialogState.from_json(raw_state), revision, submission, answers, document)
+
+
+def _document_from_row(row: Sequence[Any]) -> DocumentDetails:
+    number, signed_on, signer_title, signer_name, drafter_name, drafter_phone, attachment = row
+    files = _attachments_from_json([attachment] if attachment else None)
+    return DocumentDetails(
+        number=number,
+        signed_on=date.fromisoformat(signed_on),
+        signer_title=signer_title,
+        signer_name=signer_name,
+        drafter_name=drafter_name,
+        drafter_phone=drafter_phone,
+        attachment=files[0] if files else None,
+    )
+
+
+def _document_row(document: DocumentDetails) -> dict[str, Any]:
+    attachments = _attachments_to_json([document.attachment] if document.attachment else [])
+    return {
+        "number": document.number,
+        "signed_on": document.signed_on.isoformat(),
+        "signer_title": document.signer_title,
+        "signer_name": document.signer_name,
+        "drafter_name": document.drafter_name,
+        "drafter_phone": document.drafter_phone,
+        "attachment": attachments[0] if attachments else None,
+    }
 
 
 def _part(previous: Answer | None, answer: Answer) -> tuple[str, Any]:
@@ -210,6 +270,17 @@ async def save_turn(
             if not written:
                 raise TurnConflict()
             status = "submitted"
+            if effect.document is not None:
+                await db.run(
+                    _SAVE_DOCUMENT,
+                    {
+                        **_document_row(effect.document),
+                        "submission_id": submission_id,
+                        "version": version,
+                        "member_id": member_id,
+                        "now": now,
+                    },
+                )
         elif isinstance(effect, SaveAnswer):
             kind, part = _part(answers.get(effect.question_id), effect.answer)
             answers[effect.question_id] = effect.answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -72,7 +72,7 @@ def demo(
         bool, typer.Option("--fresh", help="Xoá dữ liệu trình diễn cũ và làm lại từ đầu.")
     ] = False,
 ) -> None:
-    """Bản trình diễn: tỉnh mẫu theo Kế hoạch 88-KH/TU, trò chuyện như cán bộ Xã Hải Ba trên SQLite."""
+    """Bản trình diễn: tỉnh mẫu theo Kế hoạch 88-KH/TU, cán bộ Đảng ủy xã Hải Ba trò chuyện trên SQLite."""
     setup_logging()
     if fresh and database.exists():
         for suffix in ("", "-wal", "-shm"):
@@ -87,12 +87,12 @@ async def _demo(settings: Settings, database: Path) -> None:
 
     await upgrade(settings.database.url)
     async with _terminal_runtime(settings) as running:
-        first = await _prepare_demo(running.db)
+        first = await _prepare_demo(running.db, settings.zone)
         typer.echo(t("demo.intro", "vi", database=str(database)) + "\n")
         await _talk(running, DEMO_USER, first_messages=first)
 
 
-async def _prepare_demo(db: Database) -> tuple[str, ...]:
+async def _prepare_demo(db: Database, zone: tzinfo) -> tuple[str, ...]:
     """Build the demo province once; return what the demo user should send first (the invite code)."""
     from dialogs.builtin import get_outline
     from storage.campaigns import create_campaign
@@ -112,8 +112,8 @@ async def _prepare_demo(db: Database) -> tuple[str, ...]:
             return ()
         outline = get_outline(DEMO_OUTLINE)
         # The plan's own spacing between levels (communes, then districts a month later, then the
-        # province), counted from today so the demo is never overdue.
-        today = date.today()
+        # province), counted from today where the report is made so the demo is never overdue.
+        today = datetime.now(zone).date()
         await create_campaign(
             session,
             outline.id,

@@ -12,7 +12,7 @@ from bot.channels.base import Capabilities, RenderedMessage
 from bot.render import render
 from dialogs.events import Msg, Reply
 from dialogs.text import utf16_len
-from tests.dialogs.conftest import Cadre
+from tests.dialogs.conftest import DOCUMENT_SKIP_FILE, Cadre
 from tests.dialogs.test_engine_revise import ALL_ANSWERS
 
 TELEGRAM = Capabilities(buttons=True, files=True, edits=True, max_length=4096, markup="html")
@@ -151,6 +151,7 @@ def test_a_receipt_shows_the_time_in_the_zone_asked_for() -> None:
     cadre = Cadre()
     cadre.answer_all(*ALL_ANSWERS, "nộp")
     cadre.press("Nộp")
+    cadre.answer_all(*DOCUMENT_SKIP_FILE)
     receipt = cadre.turn.replies[0]  # type: ignore[union-attr]
     assert "Thời gian: 09:05 20/06/2018" in render(receipt, "vi", TELEGRAM)[0].text  # Asia/Ho_Chi_Minh
     assert "Thời gian: 09:05 20/06/2018" in render(receipt, "vi", TELEGRAM, None)[0].text

@@ -14,6 +14,7 @@ from storage.db import Database
 from storage.invites import Redeemed, redeem_invite
 from storage.models import Answer, DialogStateRow, Submission
 from tests.bot.conftest import Cadre
+from tests.dialogs.conftest import DOCUMENT
 
 # One narrative question: the shortest way to the submit confirmation.
 ONE_QUESTION = load_outline(
@@ -162,6 +163,11 @@ async def test_chua_nop_at_the_submit_confirmation_still_means_not_yet(world, on
         async with database.session() as session:
             assert (await session.execute(select(Submission.status))).scalar_one() == "draft"
         assert "Nộp báo cáo lần 1" in await cadre.says("nộp")
-    assert "BC-" in await cadre.says("có")
+    assert "(1/7) Số, ký hiệu văn bản" in await cadre.says("có")
+    for detail in DOCUMENT:
+        await cadre.says(detail)
+    async with database.session() as session:
+        assert (await session.execute(select(Submission.status))).scalar_one() == "draft"  # not yet
+    assert "Mã biên nhận: BN-" in await cadre.says("bỏ qua")
     async with database.session() as session:
         assert (await session.execute(select(Submission.status))).scalar_one() == "submitted"

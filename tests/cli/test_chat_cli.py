@@ -28,7 +28,8 @@ def test_demo_joins_and_walks_the_outline_then_resumes_next_time(tmp_path: Path)
     first = run(["demo"], "/baocao\nĐã tổ chức 5 hội nghị quán triệt.\ntiếp\n12 cuộc\n", tmp_path)
     assert first.returncode == 0, first.stderr
     out = first.stdout
-    assert "Xã Hải Ba" in out
+    assert "Đảng ủy xã Hải Ba" in out  # the unit named as its own documents name it
+    assert "(còn 30 ngày)" in out  # the commune level's deadline, on the welcome and the first question
     assert "Mục 1/5 · Câu 1.1 (1/35)" in out  # the plan's number names the question (issue 7)
     assert "Mục 1/5 · Câu 2/35" in out
     assert "Mục 1/5 · Câu 3/35" in out  # "12 cuộc" was taken as 12
@@ -111,7 +112,7 @@ def test_near_commands_in_a_narrative_answer_are_asked_about(tmp_path: Path) -> 
 
 def test_dung_submits_at_the_confirmation_and_the_review_is_one_screen(tmp_path: Path) -> None:
     from dialogs.builtin import get_outline
-    from tests.dialogs.conftest import Cadre
+    from tests.dialogs.conftest import DOCUMENT_SKIP_FILE, Cadre
 
     # What to type to reach the end of the report, worked out with the engine alone.
     outline = get_outline("ct30-20nam")
@@ -124,7 +125,7 @@ def test_dung_submits_at_the_confirmation_and_the_review_is_one_screen(tmp_path:
         for typed in step:
             reply = mirror.send(typed)
         lines += step
-    lines += ["xem lại", "xem lại mục 2", "sửa 5", "nộp", "dung"]
+    lines += ["xem lại", "xem lại mục 2", "sửa 5", "nộp", "dung", *DOCUMENT_SKIP_FILE]
     result = run(["demo"], _demo_lines(*lines), tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -133,6 +134,7 @@ def test_dung_submits_at_the_confirmation_and_the_review_is_one_screen(tmp_path:
     assert "Gõ “xem lại mục 2” để xem đầy đủ" in out
     assert "Mục 2/5: đã trả lời" in out
     assert "“5” được hiểu là câu thứ 5 của báo cáo" in out and "gõ “sửa 35”" in out
-    assert "✅ Đã nộp báo cáo." in out
+    assert "(1/7) Số, ký hiệu văn bản" in out  # "dung" confirmed: the document's details follow
+    assert "✅ Đã nộp báo cáo." in out and "12-BC/ĐU" in out.rsplit("✅ Đã nộp báo cáo.", 1)[1]
     assert "Đã tạm dừng" not in out
     assert "Traceback" not in out + result.stderr

@@ -26,6 +26,7 @@ from dialogs.events import (
     Button,
     Context,
     DialogState,
+    DocumentDetails,
     Incoming,
     Msg,
     Reopen,
@@ -41,6 +42,11 @@ from dialogs.text import clean
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 NOW = datetime(2018, 6, 20, 2, 5, tzinfo=UTC)  # 09:05 in Hà Nội
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# What a cadre types after confirming "nộp": số/ký hiệu, date signed, signer's title and name, the
+# drafter's name and phone, and no photo of the signed paper.
+DOCUMENT = ("12-BC/ĐU", "18/6/2018", "T/M Đảng ủy, Bí thư", "Nguyễn Văn An", "Lê Thị Bình", "0912 345 678")
+DOCUMENT_SKIP_FILE = (*DOCUMENT, "bỏ qua")
 
 
 def vi_en(vi: str, en: str) -> Localized:
@@ -208,9 +214,20 @@ def messages(value: object) -> Iterator[Msg]:
 class Cadre:
     """Drives the engine turn by turn, keeping state, answers and submission as the database would."""
 
-    def __init__(self, outline: Outline = OUTLINE, unit: str = "Xã Hải Ba", now: datetime = NOW) -> None:
+    def __init__(
+        self,
+        outline: Outline = OUTLINE,
+        unit: str = "Xã Hải Ba",
+        now: datetime = NOW,
+        deadline: date | None = None,
+        zone: ZoneInfo | None = None,
+    ) -> None:
         self.outline = outline
         self.now = now
+        self.deadline = deadline
+        self.zone = zone
+        # The document details of each submitted version, as storage keeps them.
+        self.documents: dict[int, DocumentDetails] = {}
         self.answers: dict[str, Answer] = {}
         self.submission = SubmissionView(id=7, unit_name=unit)
         self.stored_state: str | None = None  # the JSON column
@@ -237,12 +254,28 @@ class Cadre:
         for text in texts:
             self.send(text)
 
+    def submit(self, *document: str) -> str:
+        """Confirm "nộp" with "có", then give the document's details (default: DOCUMENT, no file)."""
+        self.send("có")
+        for text in document or DOCUMENT_SKIP_FILE:
+            self.send(text)
+        return self.text
+
     def supervisor_returns(self, comment: str | None) -> None:
         self.submission = replace(self.submission, status="returned", returned_comment=comment)
 
     def _step(self, incoming: Incoming) -> str:
         state = DialogState.from_json(self.stored_state)
-        ctx = Context(self.outline, dict(self.answers), self.submission, self.now)
+        previous = self.submission.submitted_version
+        ctx = Context(
+            self.outline,
+            dict(self.answers),
+            self.submission,
+            self.now,
+            deadline=self.deadline,
+            zone=self.zone,
+            document=self.documents.get(previous) if previous is not None else None,
+        )
         turn = step(ctx, state, incoming)
         for effect in turn.effects:  # as storage/turns.py applies them
             if isinstance(effect, SaveAnswer):
@@ -252,6 +285,8 @@ class Cadre:
                 version = (self.submission.submitted_version or self.submission.version) + 1
                 self.submission = replace(self.submission, status="draft", version=version)
             elif isinstance(effect, Submit):
+                if effect.document is not None:
+                    self.documents[self.submission.version] = effect.document
                 self.submission = replace(
                     self.submission,
                     status="submitted",

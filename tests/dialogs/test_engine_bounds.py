@@ -104,7 +104,7 @@ def test_the_cadres_story_received_settled_edited_refused_fixed_submitted() -> N
     assert cadre.value("don_da_giai_quyet") == 9
     cadre.send("nộp")
     assert "engine.submit.confirm" in cadre.ids
-    cadre.send("có")
+    cadre.submit()
     assert any(isinstance(e, Submit) for e in cadre.effects)
     assert cadre.submission.status == "submitted"
 

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from dialogs.events import Reopen, SaveAnswer, Submit
-from tests.dialogs.conftest import Cadre, at
+import re
+from datetime import date
+
+from dialogs.events import DocumentDetails, Reopen, SaveAnswer, Submit
+from dialogs.submitting import receipt_code
+from tests.dialogs.conftest import DOCUMENT, Cadre, at
+
+SIGNED = DocumentDetails(
+    number="12-BC/ĐU",
+    signed_on=date(2018, 6, 18),
+    signer_title="T/M Đảng ủy, Bí thư",
+    signer_name="Nguyễn Văn An",
+    drafter_name="Lê Thị Bình",
+    drafter_phone="0912345678",
+)
 
 ALL_ANSWERS = ("/baocao", "Tuyên truyền sâu rộng.", "tiếp", "12", "không", "1", "3", "1,2", "80", "bỏ qua",
                "Còn hình thức.", "tiếp", "28/6/2018", "bỏ qua")
@@ -22,13 +35,22 @@ def test_submit_asks_for_confirmation_and_returns_a_receipt(cadre: Cadre) -> Non
     assert "[✅ Nộp] [Chưa]" in asked
     assert cadre.effects == () and cadre.state.mode == "confirm_submit"
 
-    receipt = cadre.press("Nộp")
-    assert cadre.effects == (Submit(),)
+    asked = cadre.press("Nộp")
+    assert cadre.effects == () and cadre.state.mode == "document"
+    assert "(1/7) Số, ký hiệu văn bản" in asked
+    for detail in DOCUMENT:
+        assert cadre.send(detail) and cadre.effects == ()  # nothing stored before the last detail
+    receipt = cadre.send("bỏ qua")
+    assert cadre.effects == (Submit(SIGNED),)
     assert "✅ Đã nộp báo cáo." in receipt
     assert "Đơn vị: Xã Hải Ba" in receipt
     assert "Lần nộp: 1" in receipt
     assert "Thời gian: 09:05 20/06/2018" in receipt  # Asia/Ho_Chi_Minh
-    assert "Mã biên nhận: BC-7-1" in receipt
+    assert f"Mã biên nhận: {receipt_code(7, 1)}" in receipt
+    assert "Văn bản: số 12-BC/ĐU, ngày 18/06/2018" in receipt
+    assert "Người ký: T/M Đảng ủy, Bí thư — Nguyễn Văn An" in receipt
+    assert "Người soạn thảo: Lê Thị Bình, điện thoại 0912345678" in receipt
+    assert "Bản đã ký, đóng dấu: chưa gửi" in receipt
     assert "Nếu cần sửa, gõ “sửa” kèm số câu" in receipt
     assert cadre.submission.status == "submitted"
 
@@ -42,7 +64,9 @@ def test_typing_yes_confirms_and_not_yet_does_not(cadre: Cadre) -> None:
     assert "Anh/chị có nộp báo cáo không?" in cadre.send("để tôi xem")
     assert cadre.effects == ()
     cadre.send("dong y")
-    assert cadre.effects == (Submit(),)
+    assert cadre.effects == () and cadre.state.mode == "document"
+    cadre.submit(*DOCUMENT, "bỏ qua")
+    assert cadre.effects == (Submit(SIGNED),)
 
 
 def test_submit_lists_missing_required_questions(cadre: Cadre) -> None:
@@ -59,7 +83,7 @@ def test_submit_lists_missing_required_questions(cadre: Cadre) -> None:
 def test_edit_after_submit_starts_version_2(cadre: Cadre) -> None:
     finished(cadre)
     cadre.send("nộp")
-    cadre.send("có")
+    cadre.submit()
 
     shown = cadre.send("sửa 2")
     assert "Báo cáo đã nộp lần 1. Nếu sửa, báo cáo sẽ thành lần 2" in shown
@@ -76,15 +100,20 @@ def test_edit_after_submit_starts_version_2(cadre: Cadre) -> None:
     assert Reopen() not in cadre.effects  # only once
 
     assert "Nộp báo cáo lần 2" in cadre.send("nộp")
-    receipt = cadre.send("có")
-    assert "Lần nộp: 2" in receipt and "Mã biên nhận: BC-7-2" in receipt
+    offered = cadre.send("có")
+    assert "Lần 1 đã nộp với thông tin văn bản sau:" in offered and "số 12-BC/ĐU" in offered
+    assert cadre.effects == ()
+    receipt = cadre.send("có")  # keep them
+    assert cadre.effects == (Submit(SIGNED),)
+    assert "Lần nộp: 2" in receipt and f"Mã biên nhận: {receipt_code(7, 2)}" in receipt
 
 
 def test_a_submitted_report_says_so_when_she_comes_back(cadre: Cadre) -> None:
     finished(cadre)
-    cadre.answer_all("nộp", "có")
+    cadre.send("nộp")
+    cadre.submit()
     reply = cadre.send("/baocao")
-    assert "Báo cáo đã được nộp (lần 1, mã biên nhận BC-7-1)." in reply
+    assert f"Báo cáo đã được nộp (lần 1, mã biên nhận {receipt_code(7, 1)})." in reply
     assert "Báo cáo đã được nộp" in cadre.send("nộp")
     assert cadre.effects == ()
 
@@ -102,7 +131,8 @@ def test_old_confirm_button_does_not_submit_unconfirmed(cadre: Cadre) -> None:
 
 def test_returned_report_shows_the_comment_first(cadre: Cadre) -> None:
     finished(cadre)
-    cadre.answer_all("nộp", "có")
+    cadre.send("nộp")
+    cadre.submit()
     cadre.supervisor_returns("Đề nghị bổ sung số liệu đối thoại năm 2017.")
     reply = cadre.send("/baocao")
     assert reply.startswith("↩️ Báo cáo lần 1 đã được cấp trên trả lại để bổ sung, sửa chữa.")
@@ -111,7 +141,8 @@ def test_returned_report_shows_the_comment_first(cadre: Cadre) -> None:
     cadre.send("5")
     assert Reopen() not in cadre.effects  # a returned report is already open for changes
     cadre.send("nộp")
-    assert "✅ Đã nộp báo cáo." in cadre.send("có")
+    assert "Giữ nguyên thông tin văn bản này" in cadre.send("có")
+    assert "✅ Đã nộp báo cáo." in cadre.press("Giữ nguyên")
 
 
 def test_a_confirmation_is_left_by_any_command(cadre: Cadre) -> None:
@@ -122,3 +153,11 @@ def test_a_confirmation_is_left_by_any_command(cadre: Cadre) -> None:
     assert cadre.state.mode == "answering"
     cadre.send("có")  # now an answer to question 2? No: it is not a number.
     assert cadre.effects == ()
+
+
+def test_the_receipt_code_is_not_a_document_number() -> None:
+    codes = {receipt_code(submission, version) for submission in range(1, 400) for version in range(1, 6)}
+    assert len(codes) == 399 * 5  # one per submitted version
+    for code in codes:
+        assert re.fullmatch(r"BN-[2-9A-Z]{4}-[2-9A-Z]{4}", code), code
+        assert "/" not in code and "BC" not in code.split("-")[0]

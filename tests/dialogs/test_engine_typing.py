@@ -10,7 +10,7 @@ from dialogs.builtin import get_outline
 from dialogs.commands import _COMMAND_WORDS, Command, near_command, recognise
 from dialogs.events import SaveAnswer, Submit
 from dialogs.text import clean
-from tests.dialogs.conftest import Cadre, at
+from tests.dialogs.conftest import DOCUMENT_SKIP_FILE, Cadre, at
 
 WRITTEN = "Đảng ủy xã đã quán triệt Chỉ thị."
 
@@ -234,9 +234,13 @@ def confirming() -> Cadre:
 def test_yes_words_submit_at_the_confirmation(typed: str) -> None:
     cadre = confirming()
     reply = cadre.send(typed)
+    # Confirmed: the document's details come next, then the version is submitted with them.
+    assert "(1/7) Số, ký hiệu văn bản" in reply and "Đã tạm dừng" not in reply
+    assert cadre.state.mode == "document"
+    for text in DOCUMENT_SKIP_FILE:
+        reply = cadre.send(text)
     assert "✅ Đã nộp báo cáo." in reply
     assert any(isinstance(e, Submit) for e in cadre.effects)
-    assert "Đã tạm dừng" not in reply
 
 
 @pytest.mark.parametrize("typed", ["dừng", "chưa", "chua", "không nộp"])

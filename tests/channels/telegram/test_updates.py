@@ -23,6 +23,7 @@ from tests.channels.telegram.fake_bot_api import (
     photo_update,
     text_update,
 )
+from tests.dialogs.conftest import DOCUMENT
 
 CHOICES = load_outline((Path(__file__).parent / "fixtures" / "choices.yaml").read_text(encoding="utf-8"))
 
@@ -104,8 +105,12 @@ async def test_submitting_asks_for_confirmation_with_buttons_and_gives_a_receipt
     assert cadre.buttons() == [("✅ Nộp", "ok:1"), ("Chưa", "no")]
     assert "Chưa nộp" in await cadre.presses("no")
     await cadre.presses("sub")
-    receipt = await cadre.presses("ok:1")
-    assert "Đã nộp" in receipt or "nộp" in receipt.lower()
+    assert "(1/7) Số, ký hiệu văn bản" in await cadre.presses("ok:1")
+    for detail in DOCUMENT:  # the document's details, then no photo of the signed paper
+        await cadre.says(detail)
+    assert cadre.buttons()[0] == ("Nộp không kèm ảnh", "ok:1:skip")
+    receipt = await cadre.presses("ok:1:skip")
+    assert "✅ Đã nộp báo cáo." in receipt and "Văn bản: số 12-BC/ĐU" in receipt
     # The confirmation pressed again later is stale: it must not submit a second time silently.
     again = await cadre.presses("ok:1")
     assert again
