@@ -83,7 +83,22 @@ class Reply:
 
 # --- what the engine reads ----------------------------------------------------------------------
 
-AnswerValue: TypeAlias = "str | int | float | bool | list[str] | None"
+AnswerValue: TypeAlias = "str | int | float | bool | list[str] | dict[str, bool] | None"
+
+# A figure the unit says it cannot know ("chưa thống kê được"): stored as this JSON value, so that
+# it is neither a number nor an empty answer. Read it only through `is_unknown_value` (or
+# `dialogs.progress.is_unknown`), never by comparing dicts in place.
+_UNKNOWN_KEY = "unknown"
+
+
+def unknown_value() -> dict[str, bool]:
+    """The value stored for a figure the unit does not know."""
+    return {_UNKNOWN_KEY: True}
+
+
+def is_unknown_value(value: object) -> bool:
+    """Whether a stored value is the unknown figure."""
+    return isinstance(value, dict) and value.get(_UNKNOWN_KEY) is True
 
 
 @dataclass(frozen=True)
@@ -120,7 +135,7 @@ class Context:
 
 # --- dialog state -------------------------------------------------------------------------------
 
-Mode: TypeAlias = Literal["idle", "answering", "confirm_submit"]
+Mode: TypeAlias = Literal["idle", "answering", "confirm_submit", "confirm_number"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,9 @@ class DialogState:
     replacing: bool = False
     # Choices ticked so far on a multi-choice question, before the member presses "Xong".
     selected: tuple[str, ...] = ()
+    # A number given with a hedge ("khoảng 300"), in the question's unit, waiting for the cadre's
+    # yes before it is stored (mode "confirm_number").
+    pending: int | float | None = None
 
     def __post_init__(self) -> None:
         # JSON has no tuples: a list read back from the database becomes a tuple again, so a state

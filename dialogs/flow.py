@@ -320,6 +320,9 @@ class Flow:
         if self.state.mode == "confirm_submit":
             submitting.on_confirmation(self, text)
             return
+        if self.state.mode == "confirm_number":
+            answering.on_number_confirmation(self, text)
+            return
         item = self.current()
         if item is None:
             self.idle_hint()
@@ -340,6 +343,8 @@ class Flow:
         """Do what a command word or slash command asks."""
         if self.state.mode == "confirm_submit" and command is not Command.SUBMIT:
             self.state = self.state.but(mode="answering" if self.state.question_id else "idle")
+        elif self.state.mode == "confirm_number":  # the hedged number is let go
+            self.state = self.state.but(mode="answering", pending=None)
         match command:
             case Command.START:
                 navigation.start(self)
@@ -433,6 +438,8 @@ class Flow:
                 navigation.skip(self)
             case "b":
                 navigation.back(self)
+            case "ny" | "nn":
+                answering.confirm_number(self, item, kind == "ny")
 
     def garbled(self) -> None:
         """A button the engine did not make: say so and show where the cadre is."""
