@@ -204,12 +204,13 @@ class Number:
 
     def prompt(self, item: Item, asking: Asking) -> tuple[Msg, ...]:
         # Asked again after a wrong number, the error said what a number looks like: only the unit
-        # and range are repeated.
+        # is repeated. The range is said only when another answer narrows it ("trong đó": at most
+        # the total); the question's own limits are said when an answer breaks them.
         lines: list[Msg] = [] if asking.brief else [self._prompt]
         if item.question.unit is not None:
             lines.append(Msg("engine.prompt.unit", {"unit": item.question.unit}))
         low, high = asking.low, asking.high
-        if low is not None or high is not None:
+        if (low, high) != (item.question.min, item.question.max) and (low is not None or high is not None):
             lines.append(limits(low, high))
         return (Msg("engine.lines", {"lines": tuple(lines)}),) if lines else ()
 

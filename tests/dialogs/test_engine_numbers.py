@@ -369,6 +369,33 @@ def test_an_ambiguous_comma_quotes_what_was_typed_and_both_readings() -> None:
     assert "Chưa rõ “1,000” là 1.000 hay 1." in reply
 
 
+def test_the_limits_are_said_only_when_an_answer_breaks_them() -> None:
+    cadre = Cadre(FIGURES)
+    cadre.send("/baocao")
+    cadre.send("Tình hình chung.")
+    reply = cadre.send("tiếp")
+    assert "Câu 2/9" in reply
+    assert "Số phải từ" not in reply
+    reply = cadre.send("200000")
+    assert "Số 200.000 hội nghị nằm ngoài giới hạn của câu này. Số phải từ 0 đến 100.000." in reply
+    reply = cadre.send("12")
+    assert "Câu 3/9" in reply and "10.000.000" not in reply
+
+
+def test_the_trong_do_warning_is_one_sentence_with_both_values_and_both_commands() -> None:
+    cadre = at("don_nhan")
+    cadre.send("20")
+    cadre.send("15")
+    reply = at("don_nhan", cadre).text
+    reply = cadre.send("10")
+    warning = (
+        "⚠️ Câu 7 “Trong đó, số đơn đã giải quyết” (15 đơn) nay lớn hơn câu 6 (10 đơn): "
+        "gõ “sửa 7” hoặc “sửa 6” để sửa trước khi nộp."
+    )
+    assert warning in reply
+    assert warning.count(".") == 1
+
+
 # --- property: no scale word stored at the wrong scale ---------------------------------------------
 
 SCALES = {
