@@ -391,7 +391,6 @@ class Reading(StrEnum):
     NONE = "none"  # "không có": zero
     UNKNOWN = "unknown"  # "chưa thống kê được": the figure is not known
     SENTENCE = "sentence"  # "Năm 2018 không tổ chức": not a number at all
-    PERCENT = "percent"  # "5%"
 
 
 @dataclass(frozen=True)
@@ -519,7 +518,8 @@ def _read_digits(
             short_ng = short_ng or words[i] == "ng"
             scale *= SCALE_WORDS[words[i]]
             i += 1
-        if scale > 1 and i < len(words) and words[i] == "ruoi":  # "2 nghìn rưỡi": and a half
+        half = scale > 1 and i < len(words) and words[i] == "ruoi"  # "2 nghìn rưỡi": and a half
+        if half:
             value += Decimal("0.5")
             i += 1
         if first is None:
@@ -533,11 +533,11 @@ def _read_digits(
         if last_scale is not None and (scale >= last_scale or value * scale >= last_scale):
             return NumberError.SEVERAL
         total += value * scale
-        if scale > 1:
-            scaled = True
-            last_scale = scale
-        else:
+        if scale == 1 or half:  # nothing more to add after a bare number or a half
+            scaled = scaled or half
             break
+        scaled = True
+        last_scale = scale
     if abs(total) >= Decimal(10) ** MAX_DIGITS:
         return NumberError.TOO_LARGE
     return total, first or Decimal(0), scaled, short_ng, words[i:]

@@ -116,8 +116,6 @@ class Number:
             return Understood(unknown_value(), Msg("engine.value.unknown"))
         if read is tx.Reading.SENTENCE:
             return Msg("engine.number.sentence", {"typed": typed})
-        if read is tx.Reading.PERCENT:
-            return Msg("engine.number.percent", {"typed": typed})
         if read is tx.NumberError.AMBIGUOUS:
             readings = tx.ambiguous_readings(text)
             if readings is not None:

@@ -17,6 +17,7 @@ from dialogs.events import Answer, SaveAnswer, is_unknown_value, unknown_value
 from dialogs.outline import Localized, Outline, Question, QuestionType, Section
 from dialogs.plan import plan_of
 from dialogs.progress import Progress, is_unknown
+from dialogs.text import NumberError, Quantity, Reading, read_quantity
 from tests.dialogs.conftest import Cadre
 
 
@@ -470,3 +471,20 @@ def test_any_name_in_a_unit_of_several_names_answers_it(typed: str, value: int) 
     cadre.send("/baocao")
     cadre.send(typed)
     assert cadre.saved == [SaveAnswer("so_thon", Answer(value))]
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("2 triệu 50", NumberError.SEVERAL),  # 2.050.000 or 2.500.000: asked, not guessed
+        ("2 nghìn rưỡi 5", NumberError.SEVERAL),
+        ("5 trăm 5", NumberError.SEVERAL),  # 505 or 550
+        ("1 nghìn 2 triệu", NumberError.SEVERAL),  # scales must fall
+        ("Năm 2018 không tổ chức", Reading.SENTENCE),
+        ("tám", Quantity(Decimal(8), number=Decimal(8))),  # eight, not the hedge "tầm"
+        ("không có số liệu", Reading.UNKNOWN),
+        ("ko co", Reading.NONE),
+    ],
+)
+def test_what_the_reader_refuses_to_guess(typed: str, read: object) -> None:
+    assert read_quantity(typed) == read
