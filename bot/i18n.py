@@ -57,7 +57,7 @@ def format_value(value: object, locale: str, zone: ZoneInfo | None = None, varia
     if isinstance(value, int):
         return format_decimal(value, locale=locale)
     if isinstance(value, float):
-        return format_decimal(value, format="#,##0.##", locale=locale)
+        return format_decimal(value, format="#,##0.######", locale=locale)
     if isinstance(value, Localized):
         return value.get(locale)
     if isinstance(value, Msg):

@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 
 from dialogs import messages as ui
 from dialogs import text as tx
-from dialogs.commands import recognise
+from dialogs.commands import is_yes, recognise
 from dialogs.events import Answer, AnswerValue, Attachment, Msg
 from dialogs.outline import QuestionType
 from dialogs.plan import Item
 from dialogs.progress import has_value
 from dialogs.questions import handler
 from dialogs.questions import multi as multi_choice
+from dialogs.questions.number import quoted
 
 if TYPE_CHECKING:
     from dialogs.flow import Flow
@@ -84,34 +85,76 @@ def write(flow: Flow, item: Item, text: str) -> None:
 
 
 def number(flow: Flow, item: Item, text: str) -> None:
-    """A number, checked against its own range and the answers that bound it."""
-    parsed = handler(item.type).parse(item, text)
-    if isinstance(parsed, Msg):
-        flow.body.append(parsed)
-        flow.ask(item, brief=True)  # asked again with what is expected: unit and range
+    """A number, read with its scale and unit; a hedged one ("khoảng 300") is confirmed first."""
+    read = handler(item.type).read(item, text)  # type: ignore[attr-defined]
+    if isinstance(read, Msg):
+        flow.body.append(read)
+        flow.ask(item, brief=True)  # asked again with what is expected
         return
-    assert isinstance(parsed, int | float)
-    found = flow.progress.breach(item, parsed) if item.low_of or item.high_of else None
+    if read.approximate:
+        flow.say("engine.number.approx", typed=quoted(text), number=item.number, value=read.shown)
+        own = ui.buttons(item)
+        flow.buttons = ((own.keep_number, own.drop_number),)
+        flow.state = flow.state.but(mode="confirm_number", pending_number=read.value)
+        return
+    store_number(flow, item, read.value, read.shown)
+
+
+def store_number(flow: Flow, item: Item, value: AnswerValue, shown: Msg) -> None:
+    """Save a number unless it goes against the answer that bounds it ("trong đó" above its total)."""
+    figure = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    bounded = figure is not None and (item.low_of is not None or item.high_of is not None)
+    found = flow.progress.breach(item, figure) if bounded and figure is not None else None
     if found is not None:
         kind, other, limit = found
         flow.say(
             "engine.bound.above" if kind == "above" else "engine.bound.below",
             number=item.name,
-            value=ui.number(item, parsed),
+            value=ui.number(item, figure),  # type: ignore[arg-type]
             other=other.name,
             other_label=other.question.label,
             other_value=ui.number(other, limit),
         )
         flow.ask(item, brief=True)  # with the range that now applies: "Số phải từ 0 đến 15."
         return
-    accept(flow, item, parsed)
+    accept(flow, item, value, shown)
 
 
-def accept(flow: Flow, item: Item, value: AnswerValue) -> None:
-    """Save a value, say so, warn about parts now above their total, and go on."""
+def on_number_confirmation(flow: Flow, text: str) -> None:
+    """A typed answer to "store the number as given?": yes, no, or a new answer to the question."""
+    item = flow.current()
+    if item is None:
+        flow.state = flow.state.but(mode="idle", pending_number=None)
+        flow.idle_hint()
+        return
+    yes = is_yes(text)
+    if yes is None:
+        flow.state = flow.state.but(mode="answering", pending_number=None)
+        on_answer(flow, item, text)
+    else:
+        confirm_number(flow, item, yes)
+
+
+def confirm_number(flow: Flow, item: Item, yes: bool) -> None:
+    """Store the hedged number as given (yes), or ask for the exact one (no)."""
+    pending = flow.state.pending_number if flow.state.mode == "confirm_number" else None
+    flow.state = flow.state.but(mode="answering", pending_number=None)
+    if pending is None:  # an old button: nothing is waiting
+        flow.say("engine.action.stale", number=item.number)
+        flow.reshow()
+    elif yes:
+        store_number(flow, item, pending, ui.number(item, pending))
+    else:
+        flow.say("engine.number.approx_declined", number=item.number)
+        flow.ask(item, brief=True)
+
+
+def accept(flow: Flow, item: Item, value: AnswerValue, shown: Msg | None = None) -> None:
+    """Save a value, say so (as `shown` when the value was read from a scale or another unit), warn
+    about parts now above their total, and go on."""
     answer = Answer(value=value, attachments=keep_files(flow, item))
     flow.save(item, answer)
-    flow.say("engine.answer.saved", number=item.name, answer=ui.value(item, answer))
+    flow.say("engine.answer.saved", number=item.name, answer=shown or ui.value(item, answer))
     if item.dependents and isinstance(value, int | float) and not isinstance(value, bool):
         warn_dependents(flow, item, value)
         if flow.warned:

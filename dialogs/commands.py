@@ -11,6 +11,7 @@ Button actions (`Button.action`; <q> is the question's key, see `dialogs.plan`):
     b:<q>       back to the question before
     v:<q>       show the whole answer of a question
     e:<q>       go to a question to answer or change it
+    ny:<q>      store the hedged number given ("khoảng 300") as it is; nn:<q> do not, ask again
     go  rv  sub  no  help   resume, review, ask to submit, do not submit yet, help
     ok:<v>      confirm submitting version v
     rs:<i>      review section i (0-based) in full
@@ -311,7 +312,7 @@ def near_command(text: str) -> Command | None:
 # --- button actions ---------------------------------------------------------------------------------
 
 # Kinds that name a question (and, for c and m, a choice).
-QUESTION_KINDS = frozenset({"c", "m", "d", "n", "a", "s", "b", "v", "e"})
+QUESTION_KINDS = frozenset({"c", "m", "d", "n", "a", "s", "b", "v", "e", "ny", "nn"})
 # Kinds that stand alone.
 PLAIN_KINDS = frozenset({"go", "rv", "sub", "no", "help", "cy", "cn"})
 

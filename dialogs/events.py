@@ -83,7 +83,22 @@ class Reply:
 
 # --- what the engine reads ----------------------------------------------------------------------
 
-AnswerValue: TypeAlias = "str | int | float | bool | list[str] | None"
+AnswerValue: TypeAlias = "str | int | float | bool | list[str] | dict[str, bool] | None"
+
+# A figure the unit says it cannot know ("chưa thống kê được"): stored as this JSON value, so that
+# it is neither a number nor an empty answer. Read it only through `is_unknown_value` (or
+# `dialogs.progress.is_unknown`), never by comparing dicts in place.
+_UNKNOWN_KEY = "unknown"
+
+
+def unknown_value() -> dict[str, bool]:
+    """The value stored for a figure the unit does not know."""
+    return {_UNKNOWN_KEY: True}
+
+
+def is_unknown_value(value: object) -> bool:
+    """Whether a stored value is the unknown figure."""
+    return isinstance(value, dict) and value.get(_UNKNOWN_KEY) is True
 
 
 @dataclass(frozen=True)
@@ -141,8 +156,11 @@ class Context:
 
 # confirm_command: a short message in a narrative answer looked like a command ("tiepp", "Tiếp ạ");
 # the bot asked whether it was meant as one, and keeps the message in `pending` until told.
+# "confirm_number": a hedged number ("khoảng 300") waits for a yes before it is stored.
 # "document": submitting was confirmed and the document's details are being asked (`step`).
-Mode: TypeAlias = Literal["idle", "answering", "confirm_submit", "confirm_command", "document"]
+Mode: TypeAlias = Literal[
+    "idle", "answering", "confirm_submit", "confirm_command", "document", "confirm_number"
+]
 
 
 @dataclass(frozen=True)
@@ -166,6 +184,9 @@ class DialogState:
     # nothing is stored until the last one is in and the version is submitted with them.
     step: str | None = None
     details: tuple[tuple[str, str], ...] = ()
+    # A number given with a hedge ("khoảng 300"), in the question's unit, waiting for the cadre's
+    # yes before it is stored (mode "confirm_number").
+    pending_number: int | float | None = None
 
     def __post_init__(self) -> None:
         # JSON has no tuples: a list read back from the database becomes a tuple again, so a state

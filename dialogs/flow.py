@@ -343,6 +343,9 @@ class Flow:
         if self.state.mode == "confirm_submit":
             submitting.on_confirmation(self, text)
             return
+        if self.state.mode == "confirm_number":
+            answering.on_number_confirmation(self, text)
+            return
         item = self.current()
         if item is None:
             self.idle_hint()
@@ -408,6 +411,8 @@ class Flow:
             self.state = self.state.but(mode=mode, step=None, details=())
         elif self.state.mode == "confirm_command":
             self.state = self.state.but(mode="answering", pending="", pending_command="")
+        elif self.state.mode == "confirm_number":  # the hedged number is let go
+            self.state = self.state.but(mode="answering", pending_number=None)
         match command:
             case Command.START:
                 navigation.start(self)
@@ -511,6 +516,8 @@ class Flow:
                 navigation.skip(self)
             case "b":
                 navigation.back(self)
+            case "ny" | "nn":
+                answering.confirm_number(self, item, kind == "ny")
 
     def garbled(self) -> None:
         """A button the engine did not make: say so and show where the cadre is."""

@@ -15,7 +15,7 @@ from dialogs.commands import Command, action
 from dialogs.events import Answer, Button, Msg
 from dialogs.outline import QuestionType
 from dialogs.plan import Item, Plan
-from dialogs.progress import Problem, has_value
+from dialogs.progress import Problem, has_value, is_unknown
 from dialogs.questions import handler
 
 MISSING_SHOWN = 5  # unanswered required questions listed when submitting is refused
@@ -96,6 +96,8 @@ class ItemButtons:
         "choices",
         "ticked",
         "unticked",
+        "keep_number",
+        "drop_number",
     )
 
     def __init__(self, item: Item) -> None:
@@ -111,6 +113,9 @@ class ItemButtons:
             Msg("engine.button.answer", number), action("e", key), Msg("engine.word.edit", number)
         )
         self.done = Button(Msg("engine.button.done"), action("d", key), Msg("engine.word.done"))
+        # A hedged number ("khoảng 300"): store it as given, or type the exact one.
+        self.keep_number = Button(Msg("engine.button.keep_number"), action("ny", key), Msg("engine.word.yes"))
+        self.drop_number = Button(Msg("engine.button.drop_number"), action("nn", key), Msg("engine.word.no"))
         # Options are typed by their number, in every language.
         choices = item.question.choices
         self.choices: tuple[tuple[Button, ...], ...] = ()
@@ -233,7 +238,9 @@ def section_title(plan: Plan, index: int) -> Msg:
 
 
 def value(item: Item, answer: Answer, full: bool = True) -> Msg:
-    """An answer's value as the member reads it."""
+    """An answer's value as the member reads it ("chưa có số liệu" for an unknown figure)."""
+    if is_unknown(answer):
+        return Msg("engine.value.unknown")
     return handler(item.type).shown(item, answer.value, full)
 
 

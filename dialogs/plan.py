@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from hashlib import blake2s
 
 from dialogs import text as tx
-from dialogs.events import Answer
+from dialogs.events import Answer, is_unknown_value
 from dialogs.outline import Outline, Question, QuestionType
 
 # A question id longer than this (in UTF-8 bytes) is replaced by a short hash in button actions,
@@ -153,6 +153,8 @@ class Plan:
         for question_id in self.condition_inputs:
             answer = answers.get(question_id)
             value = None if answer is None or answer.skipped else answer.value
+            if value.__class__ is dict:  # the unknown figure: no number for a condition to read
+                value = None
             parts += (value.__class__, tuple(value) if value.__class__ is list else value)
         key = tuple(parts)
         hidden = self._hidden.get(key)
@@ -162,7 +164,8 @@ class Plan:
             values = {}
             for question_id in self.condition_inputs:
                 answer = answers.get(question_id)
-                values[question_id] = None if answer is None or answer.skipped else answer.value
+                value = None if answer is None or answer.skipped else answer.value
+                values[question_id] = None if is_unknown_value(value) else value
             hidden = self._hidden[key] = self.hidden(values)
         return hidden
 

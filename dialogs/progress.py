@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dialogs.events import Answer
+from dialogs.events import Answer, is_unknown_value
 from dialogs.outline import Outline, QuestionType
 from dialogs.plan import Item, Plan, plan_of
 
@@ -28,6 +28,12 @@ def has_value(item: Item, answer: Answer | None) -> bool:
     if value is None or value == "" or value == []:
         return item.type is _TEXT and bool(answer.attachments)
     return True
+
+
+def is_unknown(answer: Answer | None) -> bool:
+    """Whether the answer says the figure is not known ("chưa có số liệu"): answered, but no number,
+    never counted as 0 and left out of every check against other numbers."""
+    return answer is not None and not answer.skipped and is_unknown_value(answer.value)
 
 
 def is_answered(item: Item, answer: Answer | None) -> bool:

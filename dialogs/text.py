@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 # --- cleaning ---------------------------------------------------------------------------------------
@@ -239,7 +241,7 @@ _DIGITS = {
 }
 # After "mười"/"mươi" some digits change their word: mốt (1), tư (4), lăm/nhăm (5).
 _AFTER_TENS = {**{k: v for k, v in _DIGITS.items() if v}, "tu": 4, "lam": 5, "nham": 5}
-_SCALES = {"trieu": 1_000_000, "nghin": 1_000, "ngan": 1_000}
+_SCALES = {"ty": 1_000_000_000, "trieu": 1_000_000, "nghin": 1_000, "ngan": 1_000}
 
 
 def _below_100(words: Sequence[str]) -> int | None:
@@ -299,6 +301,286 @@ def parse_number_words(folded: str) -> int | None:
             return None
         total += value
     return total
+
+
+# --- quantities: a number as a cadre types it, with its scale, unit and hedges ------------------------
+
+# Scale words after a number, folded: "3 ngàn", "1,2 tỷ", "500k", "2tr". "ng" is read as nghìn only
+# where money is asked for: elsewhere it is as often "người", and the handler asks.
+SCALE_WORDS: Mapping[str, int] = {
+    "chuc": 10,
+    "tram": 100,
+    "nghin": 1_000,
+    "ngan": 1_000,
+    "ngin": 1_000,
+    "k": 1_000,
+    "ng": 1_000,
+    "trieu": 1_000_000,
+    "tr": 1_000_000,
+    "ty": 1_000_000_000,
+    "ti": 1_000_000_000,
+}
+MONEY_WORDS = frozenset({"dong", "d", "vnd", "dong vn", "vn dong"})
+# Words before a number that say it is not exact: "hơn 100", "khoảng 300".
+_APPROX_BEFORE = (
+    "khoang chung",
+    "khoang",
+    "chung",
+    "tam",  # "tầm 300"; "tám" (eight) folds alike, taken as a hedge only before digits
+    "gan",
+    "hon",
+    "tren",
+    "duoi",
+    "xap xi",
+    "uoc tinh",
+    "uoc khoang",
+    "uoc",
+    "it nhat",
+    "toi thieu",
+    "toi da",
+    "ngot",
+    "non",
+    "co hon",
+    "co tren",
+    "co khoang",
+    "den",
+)
+_APPROX_AFTER = ("tro len", "tro xuong", "co le", "co du", "hon", "may", "gi do")
+# Words before a number that change nothing: "có 12", "tổng cộng 12".
+_FILLERS_BEFORE = ("tong cong", "tong so", "tong", "co", "la", "gom", "dat")
+# Courtesy at the end of a message: "12 ạ", "12 nhé".
+_PARTICLES = frozenset({"a", "ak", "nhe", "nha", "nhen", "thoi", "roi", "day", "nhe a", "ha"})
+# Answers that mean none at all, for a count: "không có", "ko co", "chưa có".
+_NONE_WORDS = frozenset(
+    {"khong", "ko", "k co", "ko co", "khong co", "chua co", "khong co gi", "khong co ai", "none"}
+)
+# Answers that say the figure is not known: stored as unknown, never as a number.
+_UNKNOWN = re.compile(
+    r"(chua|khong|ko|k) (co|co du|nam duoc|thong ke duoc|tong hop duoc|ro)? ?"
+    r"(so lieu|thong ke|so lieu thong ke)( cu the| chinh xac)?"
+    r"|(chua|khong|ko|k) (thong ke|tong hop|xac dinh|nam) (duoc|duoc so lieu)?"
+)
+# Words that make the rest of a message a sentence rather than a unit.
+_SENTENCE_WORDS = frozenset(
+    {"chua", "khong", "ko", "da", "se", "dang", "sau", "nhung", "va", "nen", "vi", "thi", "cua", "cho",
+     "duoc", "bi", "toi", "em", "minh", "tra", "loi", "bao", "cao", "to", "chuc", "trong", "tai", "o"}
+)
+UNIT_WORDS = 4  # a unit after a number is a few words; more is a sentence
+
+
+def reads_as_sentence(unit_words: str) -> bool:
+    """Whether the words after a number (not the question's unit) make a sentence: "chưa báo cáo"."""
+    words = unit_words.split()
+    return len(words) > UNIT_WORDS or any(w in _SENTENCE_WORDS for w in words)
+_TOKEN = re.compile(
+    r"(?P<num>(?:(?<!\w)[-+\u2212\u2013])?\d(?:[\d.,]|[ \u00a0\u202f](?=\d{3}(?!\d)))*)|(?P<word>[^\W\d_]+)"
+)
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+_NOT_NUMBER_TEXT = re.compile(r"[^\w\s.,+\-\u2212\u2013]|_")
+SPOKEN_WORDS = 12  # a number said in words is at most this many words ("một nghìn không trăm linh năm")
+
+
+def _fold_number_text(text: str) -> str:
+    """`fold` for a number: signs, decimal marks and grouping kept; other punctuation made spaces."""
+    text = text.lower()
+    if not text.isascii():
+        text = text.replace("đ", "d").replace("ð", "d")
+        text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", _NOT_NUMBER_TEXT.sub(" ", text)).strip(" .,")
+
+
+class Reading(StrEnum):
+    """What a message says instead of a number."""
+
+    NONE = "none"  # "không có": zero
+    UNKNOWN = "unknown"  # "chưa thống kê được": the figure is not known
+    SENTENCE = "sentence"  # "Năm 2018 không tổ chức": not a number at all
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as typed, understood: its value with the scale words applied, and what was around it."""
+
+    value: Decimal  # "3 ngàn" → 3000; "1,2 tỷ" → 1200000000
+    unit: str = ""  # the words after it, folded: "dong", "nguoi", "hoi nghi", ""
+    scaled: bool = False  # a scale word was given ("ngàn", "tỷ", "k")
+    approximate: str = ""  # the hedge, folded: "hon", "khoang", "tro len"; "" when exact
+    percent: bool = False
+    short_ng: bool = False  # the scale was "ng": nghìn or người?
+    number: Decimal = Decimal(0)  # the number before its scale words ("3" of "3 ngàn")
+
+
+def _number_value(body: str) -> Decimal | NumberError:
+    sign = -1 if body[:1] in ("-", "\u2212", "\u2013") else 1
+    body = body.lstrip("-+\u2212\u2013")
+    split = _split(body)
+    if isinstance(split, NumberError):
+        return split
+    whole, fraction = split
+    if len(whole.lstrip("0")) + len(fraction) > MAX_DIGITS:
+        return NumberError.TOO_LARGE
+    return sign * Decimal(f"{whole or '0'}.{fraction or '0'}")
+
+
+def _strip_words(words: list[str], phrases: Sequence[str], at_start: bool) -> str:
+    """Take the first of `phrases` off one end of `words` (in place); the phrase taken, or ""."""
+    for phrase in phrases:
+        parts = phrase.split()
+        n = len(parts)
+        if len(words) >= n and (words[:n] if at_start else words[-n:]) == parts:
+            if at_start:
+                del words[:n]
+            else:
+                del words[-n:]
+            return phrase
+    return ""
+
+
+def read_quantity(text: str) -> Quantity | Reading | NumberError:
+    """What a (cleaned) message to a numeric question says: a quantity, none, unknown, or why not a number.
+
+    A message is a number only when it is one: a hedge ("khoảng"), the number in digits or words,
+    scale words ("nghìn", "tỷ", "k"), a unit and a courtesy ("ạ") — nothing else around it.
+    """
+    text = clean(text)
+    percent = "%" in text
+    folded = _DIGIT_LETTER.sub(" ", _fold_number_text(text.replace("%", " ")))
+    if not folded:
+        return NumberError.EMPTY
+    tokens = [(m.lastgroup, m.group().strip()) for m in _TOKEN.finditer(folded)]
+    words = [t for _, t in tokens]
+    # Courtesy and hedges at the ends, then whole-message answers.
+    while words and words[-1] in _PARTICLES:
+        words.pop()
+        tokens.pop()
+    phrase = " ".join(words)
+    if phrase in _NONE_WORDS:
+        return Reading.NONE
+    if phrase in ("no data", "unknown", "not known") or _UNKNOWN.fullmatch(phrase):
+        return Reading.UNKNOWN
+    if len(words) >= 2 and words[-2:] == ["phan", "tram"]:
+        percent = True
+        del words[-2:], tokens[-2:]
+    numbers = [t for kind, t in tokens if kind == "num"]
+    if not numbers:
+        if not _LETTER.search(text):
+            return NumberError.EMPTY
+        return _read_words(words, percent)
+    approximate = _strip_words(words, _APPROX_BEFORE, at_start=True)
+    if approximate == "tam" and not (words and _is_number_token(words[0])):
+        return Reading.SENTENCE
+    if not approximate:
+        _strip_words(words, _FILLERS_BEFORE, at_start=True)
+    if not words or not _is_number_token(words[0]):
+        return NumberError.SEVERAL if len(numbers) > 1 else Reading.SENTENCE
+    after = _strip_words(words, _APPROX_AFTER, at_start=False)
+    approximate = approximate or after
+    read = _read_digits(words)
+    if isinstance(read, NumberError):
+        return read
+    value, number, scaled, short_ng, rest = read
+    if any(_is_number_token(w) for w in rest):
+        return NumberError.SEVERAL
+    if len(rest) > 2 * UNIT_WORDS:
+        return Reading.SENTENCE
+    if rest[-2:] == ["phan", "tram"]:
+        percent, rest = True, rest[:-2]
+    return Quantity(
+        value=value,
+        unit=" ".join(rest),
+        scaled=scaled,
+        approximate=approximate,
+        percent=percent,
+        short_ng=short_ng,
+        number=number,
+    )
+
+
+def _is_number_token(word: str) -> bool:
+    return bool(word) and (word[0].isdigit() or (word[0] in "-+\u2212\u2013" and len(word) > 1))
+
+
+def _read_digits(
+    words: list[str],
+) -> tuple[Decimal, Decimal, bool, bool, list[str]] | NumberError:
+    """Numbers and scale words from the start of `words`: "2 triệu 500 nghìn", "1 tỷ 2", "3k".
+
+    Scales must fall from one group to the next; a bare number after a scale is its next digits as
+    said aloud ("2 triệu 5" = 2,5 triệu; "1 tỷ 200" = 1,2 tỷ); two digits there are refused
+    ("2 triệu 50": 2.050.000 or 2.500.000?).
+    """
+    total, first, scaled, short_ng = Decimal(0), None, False, False
+    last_scale: int | None = None
+    i = 0
+    while i < len(words) and _is_number_token(words[i]):
+        value = _number_value(words[i])
+        if isinstance(value, NumberError):
+            return value
+        i += 1
+        scale = 1
+        while i < len(words) and words[i] in SCALE_WORDS:
+            short_ng = short_ng or words[i] == "ng"
+            scale *= SCALE_WORDS[words[i]]
+            i += 1
+        half = scale > 1 and i < len(words) and words[i] == "ruoi"  # "2 nghìn rưỡi": and a half
+        if half:
+            value += Decimal("0.5")
+            i += 1
+        if first is None:
+            first = value
+        if scale == 1 and last_scale is not None:
+            digits = words[i - 1]
+            if not digits.isdigit() or len(digits) not in (1, 3) or last_scale < 1000:
+                return NumberError.SEVERAL
+            total += value * last_scale / (10 if len(digits) == 1 else 1000)
+            break
+        if last_scale is not None and (scale >= last_scale or value * scale >= last_scale):
+            return NumberError.SEVERAL
+        total += value * scale
+        if scale == 1 or half:  # nothing more to add after a bare number or a half
+            scaled = scaled or half
+            break
+        scaled = True
+        last_scale = scale
+    if abs(total) >= Decimal(10) ** MAX_DIGITS:
+        return NumberError.TOO_LARGE
+    return total, first or Decimal(0), scaled, short_ng, words[i:]
+
+
+def _read_words(words: list[str], percent: bool) -> Quantity | Reading | NumberError:
+    """A number in words, hedged or with a unit: "hai mươi lăm", "khoảng ba trăm", "mười hội nghị".
+
+    The words after it are left for the question to judge (`reads_as_sentence`, its unit)."""
+    approximate = _strip_words(words, [a for a in _APPROX_BEFORE if a != "tam"], at_start=True)
+    if not approximate:
+        _strip_words(words, _FILLERS_BEFORE, at_start=True)
+    approximate = approximate or _strip_words(words, _APPROX_AFTER, at_start=False)
+    if len(words) > SPOKEN_WORDS + UNIT_WORDS:
+        return NumberError.WORDS
+    for end in range(len(words), 0, -1):
+        spoken = parse_number_words(" ".join(words[:end]))
+        if spoken is None:
+            continue
+        rest = words[end:]
+        if len(rest) > 2 * UNIT_WORDS:
+            return Reading.SENTENCE
+        return Quantity(
+            value=Decimal(spoken),
+            unit=" ".join(rest),
+            scaled=any(w in _SCALES for w in words[:end]),
+            approximate=approximate,
+            percent=percent,
+            number=Decimal(spoken),
+        )
+    return NumberError.WORDS
+
+
+def ambiguous_readings(text: str) -> tuple[int, Decimal] | None:
+    """The two readings of a number like "1,000" or "2,500": thousands, or a decimal comma."""
+    found = re.search(r"(?<![\d.,])(\d{1,3}),(\d{3})(?![\d.,])", text)
+    if found is None:
+        return None
+    return int(found[1] + found[2]), Decimal(f"{found[1]}.{found[2]}")
 
 
 # --- dates ------------------------------------------------------------------------------------------

@@ -138,3 +138,73 @@ def test_dung_submits_at_the_confirmation_and_the_review_is_one_screen(tmp_path:
     assert "✅ Đã nộp báo cáo." in out and "12-BC/ĐU" in out.rsplit("✅ Đã nộp báo cáo.", 1)[1]
     assert "Đã tạm dừng" not in out
     assert "Traceback" not in out + result.stderr
+
+
+def test_demo_numbers_at_their_scale_sentences_refused_unknown_kept(tmp_path: Path) -> None:
+    """Issue 7, items 1–3 and 16: the quoted inputs, typed into `baocao demo` as a cadre would."""
+    from dialogs.builtin import get_outline
+
+    ct30 = get_outline("ct30-20nam")
+    meetings, people = ct30.number("so_hoi_nghi_tt"), ct30.number("luot_nguoi_tham_du")
+    money = ct30.number("dan_dong_gop")
+    received, settled = ct30.number("don_nhan"), ct30.number("don_da_giai_quyet")
+    lines = [
+        "/baocao",
+        "Đã tổ chức 5 hội nghị quán triệt.",
+        "tiếp",
+        "Năm 2018 không tổ chức",
+        "Câu 3 tôi trả lời sau",
+        "Thôn 5 chưa báo cáo",
+        "Trong 20 năm đã tổ chức nhiều hội nghị",
+        "12 người",
+        "5%",
+        "hơn 100",
+        "không",
+        "dưới 50",
+        "có",
+        "2,500",
+        "3 ngàn",
+        f"/sua {meetings}",
+        "khoảng 300",
+        "có",
+        f"/sua {people}",
+        "2 nghìn",
+        *[line for t in ("không có", "ko co", "khong", "chưa có") for line in (f"/sua {meetings}", t)],
+        *[line for t in ("chưa thống kê được", "không có số liệu") for line in (f"/sua {meetings}", t)],
+        f"/sua {money}",
+        "1,2 tỷ",
+        f"/sua {money}",
+        "500 nghìn đồng",
+        f"/sua {received}",
+        "20",
+        f"/sua {settled}",
+        "15",
+        f"/sua {received}",
+        "10",
+        f"/sua {meetings}",
+        "chưa thống kê được",
+        f"/xem {meetings}",
+    ]
+    done = run(["demo"], "\n".join(lines) + "\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Traceback" not in out + done.stderr
+    for sentence in lines[3:7]:
+        assert f"“{sentence}” không phải là một con số nên chưa được lưu." in out
+    assert "“12 người” không tính bằng hội nghị" in out
+    assert "“5%” là tỷ lệ phần trăm" in out
+    assert f"“hơn 100” chưa phải số chính xác. Lưu câu {meetings} là 100" in out
+    assert f"Chưa lưu. Đề nghị gõ số chính xác cho câu {meetings}." in out
+    assert f"Đã lưu câu {meetings}: 50 " in out
+    assert "Chưa rõ “2,500” là 2.500 hay 2,5." in out
+    assert f"Đã lưu câu {people}: 3.000 lượt người" in out
+    assert f"Đã lưu câu {meetings}: 300 " in out
+    assert f"Đã lưu câu {people}: 2.000 lượt người" in out
+    assert out.count(f"Đã lưu câu {meetings}: 0 ") == 4
+    assert out.count(f"Đã lưu câu {meetings}: chưa có số liệu") == 3
+    assert f"Đã lưu câu {money}: 1.200 triệu đồng (1.200.000.000 đồng)" in out
+    assert f"Đã lưu câu {money}: 0,5 triệu đồng (500.000 đồng)" in out
+    warning = f"(15 đơn) nay lớn hơn câu {received} (10 đơn): gõ “sửa {settled}” hoặc “sửa {received}”"
+    assert warning in out
+    # Viewing the answer shows the unknown figure as such, never as 0.
+    assert "→ chưa có số liệu" in out.rsplit("Đã lưu câu", 1)[-1]

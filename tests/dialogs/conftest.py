@@ -172,7 +172,7 @@ def render(value: object, locale: str = "vi") -> str:
     if isinstance(value, int):
         return format_decimal(value, locale=locale)
     if isinstance(value, float):
-        return format_decimal(value, format="#,##0.##", locale=locale)
+        return format_decimal(value, format="#,##0.######", locale=locale)
     if isinstance(value, datetime):  # as bot.i18n shows a moment: in Hà Nội time
         assert value.tzinfo is not None, "a moment must be timezone-aware"
         return value.astimezone(HANOI).strftime("%H:%M %d/%m/%Y")
