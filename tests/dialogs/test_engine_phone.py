@@ -96,7 +96,7 @@ def test_a_correction_after_submitting_says_how_to_finish_without_fanfare(cadre:
     )
     cadre.send("sửa 2")
     reply = cadre.send("12")
-    assert "✏️ Đã mở bản sửa lần 2" in reply and "🎉" not in reply
+    assert "✏️ Đã mở bản sửa lần 2" in reply and "Đề nghị xem lại toàn bộ" not in reply
     assert "Báo cáo lần 2 đã đủ các câu bắt buộc" in reply and "gõ “nộp” để nộp lại" in reply
     assert "Nộp báo cáo lần 2" in cadre.send("nộp")
     assert "Lần nộp: 2" in cadre.send("có")
