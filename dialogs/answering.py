@@ -74,11 +74,7 @@ def write(flow: Flow, item: Item, text: str) -> None:
         flow.buttons = ((ui.buttons(item).next,),)
         return
     flow.save(item, Answer(value=combined, attachments=keep_files(flow, item)))
-    flow.say(
-        "engine.text.replaced" if replacing else "engine.text.saved",
-        number=item.name,
-        length=len(combined),
-    )
+    flow.say("engine.text.replaced" if replacing else "engine.text.saved", number=item.name)
     own = ui.buttons(item)
     flow.buttons = ((own.next, own.view),)
     flow.state = flow.state.but(mode="answering", parts=flow.state.parts + 1, replacing=False)

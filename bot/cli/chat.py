@@ -69,7 +69,7 @@ def demo(
         Path, typer.Option("--database", help="Tệp SQLite của bản trình diễn (giữ lại giữa các lần chạy).")
     ] = Path("baocao-demo.db"),
     fresh: Annotated[
-        bool, typer.Option("--fresh", help="Xoá dữ liệu trình diễn cũ và làm lại từ đầu.")
+        bool, typer.Option("--fresh", help="Xóa dữ liệu trình diễn cũ và làm lại từ đầu.")
     ] = False,
 ) -> None:
     """Bản trình diễn: tỉnh mẫu theo Kế hoạch 88-KH/TU, cán bộ Đảng ủy xã Hải Ba trò chuyện trên SQLite."""

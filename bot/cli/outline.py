@@ -39,7 +39,7 @@ def list_outlines() -> None:
 @outline_app.command("show")
 def show(
     outline_id: Annotated[str, typer.Argument(metavar="ID", help="Mã dàn ý, ví dụ ct30-20nam.")],
-    as_json: Annotated[bool, typer.Option("--json", help="In dàn ý đã chuẩn hoá dưới dạng JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="In dàn ý đã chuẩn hóa dưới dạng JSON.")] = False,
     version: Annotated[int | None, typer.Option("--version", help="Phiên bản (mặc định: mới nhất).")] = None,
 ) -> None:
     """In một dàn ý."""

@@ -16,7 +16,7 @@ async def test_a_dirty_message_is_stored_clean_and_a_dirty_command_still_works(w
     await cadre.says("\u200b/baocao\u200b")  # a zero-width space pasted around the command
     # Decomposed Vietnamese (NFD, as some keyboards send it), a bidi override and a NUL.
     reply = await cadre.says("Đa\u0303 to\u0302\u0309 chư\u0301c\u202e hội nghị\x00 quán triệt.\r\n")
-    assert f"({len('Đã tổ chức hội nghị quán triệt.')} ký tự)" in reply  # counted once cleaned
+    assert "Đã lưu nội dung câu 1." in reply
     assert "Câu 2/35" in await cadre.says("\u2066tiếp\u2069")  # a command word wrapped in isolates
     async with database.session() as session:
         stored = (await session.execute(select(Answer.value))).scalars().all()

@@ -119,7 +119,7 @@ def test_dung_submits_at_the_confirmation_and_the_review_is_one_screen(tmp_path:
     mirror = Cadre(outline)
     lines = ["/baocao"]
     reply = mirror.send("/baocao")
-    while "🎉" not in reply:
+    while "Đề nghị xem lại toàn bộ trước khi nộp" not in reply:
         question = outline.question(mirror.state.question_id or "")
         step = ["Nội dung trả lời.", "tiếp"] if question.type.value == "text" else ["0"]
         for typed in step:

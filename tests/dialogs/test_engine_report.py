@@ -51,7 +51,8 @@ def test_narrative_answer_spans_three_messages(cadre: Cadre) -> None:
         reply = cadre.send(part)
         whole = "\n\n".join(parts[:n])
         assert cadre.saved == [SaveAnswer("tuyen_truyen", Answer(whole))], "each message saved at once, whole"
-        assert f"✅ Đã lưu câu 1 ({len(whole)} ký tự). Còn nữa thì gửi tiếp" in reply
+        assert "✅ Đã lưu nội dung câu 1. Còn nữa thì gửi tiếp" in reply  # issue 7: no character count
+        assert "ký tự" not in reply
         assert "[Câu tiếp ▶]" in reply
         at(cadre, 1)
     assert "Mục 1/3 · Câu 2/12" in cadre.press("Câu tiếp")
@@ -84,7 +85,7 @@ def test_a_message_after_pausing_still_answers_the_question_she_stopped_at(cadre
     cadre.send("/baocao")
     cadre.send("dừng")
     reply = cadre.send("Câu trả lời gửi sau khi tạm dừng.")
-    assert "✅ Đã lưu câu 1" in reply
+    assert "✅ Đã lưu nội dung câu 1." in reply
     assert cadre.value("tuyen_truyen") == "Câu trả lời gửi sau khi tạm dừng."
 
 
@@ -107,8 +108,8 @@ def test_editing_a_narrative_replaces_it_unless_she_chooses_to_add(cadre: Cadre)
     cadre.answer_all("/baocao", "Bản đầu.", "tiếp", "3", "có", "Họp hằng quý.", "tiếp")
     shown = cadre.send("sửa 1")
     assert "Câu 1/12" in shown and "Câu trả lời hiện có: Bản đầu." in shown
-    assert "Tin nhắn tiếp theo sẽ THAY THẾ câu trả lời đó" in shown
-    assert "✅ Đã thay câu trả lời câu 1" in cadre.send("Bản viết lại.")
+    assert "Tin nhắn tiếp theo sẽ thay thế câu trả lời đó" in shown and "THAY THẾ" not in shown
+    assert "✅ Đã thay nội dung câu 1." in cadre.send("Bản viết lại.")
     assert cadre.value("tuyen_truyen") == "Bản viết lại."
     cadre.send("Thêm một đoạn.")
     assert cadre.value("tuyen_truyen") == "Bản viết lại.\n\nThêm một đoạn."
@@ -285,7 +286,8 @@ def test_all_answered_offers_review_and_submit(cadre: Cadre) -> None:
     cadre.answer_all("/baocao", "A.", "tiếp", "1", "không", "1", "0", "1", "50", "bỏ qua", "B.", "tiếp",
                      "1/6/2018")
     last = cadre.send("bỏ qua")
-    assert "🎉 Anh/chị đã trả lời xong (11/11 câu)" in last
+    assert "Anh/chị đã trả lời xong (11/11 câu). Đề nghị xem lại toàn bộ trước khi nộp." in last
+    assert "🎉" not in last and "Mời xem lại" not in last
     assert "[Xem lại] [Nộp báo cáo]" in last
     assert cadre.state.question_id is None
 
@@ -338,7 +340,7 @@ def test_the_ct30_outline_can_be_answered_to_the_end() -> None:
     cadre = Cadre(outline)
     reply = cadre.send("/baocao")
     for _ in range(100):
-        if "🎉" in reply:
+        if "Đề nghị xem lại toàn bộ trước khi nộp" in reply:
             break
         state = cadre.state
         question = outline.question(state.question_id or "")
@@ -349,7 +351,7 @@ def test_the_ct30_outline_can_be_answered_to_the_end() -> None:
             reply = cadre.send("0" if question.when is None else "3")
         else:  # pragma: no cover - the outline has only narrative and numbers today
             reply = cadre.send("bỏ qua")
-    assert "🎉" in reply
+    assert "Đề nghị xem lại toàn bộ trước khi nộp" in reply
     cadre.send("nộp")
     assert "✅ Đã nộp báo cáo." in cadre.submit()
 

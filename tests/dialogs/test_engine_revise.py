@@ -92,7 +92,8 @@ def test_edit_after_submit_starts_version_2(cadre: Cadre) -> None:
     reply = cadre.send("14")
     assert cadre.effects == (Reopen(), SaveAnswer("so_van_ban", cadre.answers["so_van_ban"]))
     assert "Đã mở bản sửa lần 2 (bản lần 1 đã nộp vẫn được lưu giữ)" in reply
-    assert "gõ “nộp” để nộp lại" in reply and "🎉" not in reply  # a correction, not a first report
+    assert "gõ “nộp” để nộp lại" in reply  # a correction, not a first report:
+    assert "Đề nghị xem lại toàn bộ" not in reply
     assert cadre.submission.status == "draft" and cadre.submission.version == 2
 
     cadre.send("sửa 1")

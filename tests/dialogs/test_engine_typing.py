@@ -72,7 +72,7 @@ def test_the_yes_button_runs_the_command_and_no_keeps_the_words() -> None:
     cadre = writing()
     cadre.send("Tiếp ạ")
     saved = cadre.press("Không, lưu vào câu trả lời")
-    assert "✅ Đã lưu câu 1" in saved
+    assert "✅ Đã lưu nội dung câu 1" in saved
     assert cadre.value("tuyen_truyen") == f"{WRITTEN}\n\nTiếp ạ"
 
 
