@@ -92,7 +92,9 @@ def numbered(flow: Flow, argument: str, which: str) -> Item | None:
         flow.reminder()
         return None
     if "." in number[1]:
-        item = flow.plan.by_label_number.get(number[1])
+        # Of the questions numbered so (one per kind of unit), the one that applies to this unit.
+        candidates = flow.plan.all_by_label_number.get(number[1], ())
+        item = next((c for c in candidates if flow.visible(c)), candidates[0] if candidates else None)
         if item is None:
             flow.say("engine.edit.no_such_part", part=number[1], total=flow.plan.total)
             flow.reminder()

@@ -93,12 +93,17 @@ class Plan:
         self.by_number = {item.number: item for item in self.answerable}
         # "sửa 1.2": the outline's own numbering, as the cadre reads it at the start of a label.
         self.by_label_number: dict[str, Item] = {}
+        # Every question with that number: an outline may ask "2.1" once per kind of unit (`when:`).
+        self.all_by_label_number: dict[str, tuple[Item, ...]] = {}
         # "sửa 5" where the plan's item 5 ("5. Kiến nghị…") is not the fifth question: both meant.
         self.by_plan_item: dict[str, Item] = {}
         for item in self.answerable:
             for label in item.question.label.texts.values():
                 if found := _LABEL_NUMBER.match(label):
                     self.by_label_number.setdefault(found[1], item)
+                    same = self.all_by_label_number.get(found[1], ())
+                    if item not in same:
+                        self.all_by_label_number[found[1]] = (*same, item)
                     if item.name == str(item.number):
                         item.name = found[1]
                 elif found := _LABEL_ITEM.match(label):

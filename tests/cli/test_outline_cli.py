@@ -26,7 +26,8 @@ def test_show_json_is_the_normalised_outline() -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["id"] == "ct30-20nam"
-    assert len(data["sections"]) == 5
+    assert data["version"] == 2  # the latest version unless --version is given
+    assert len(data["sections"]) == 6  # the plan's five, then its part III
     assert data["sections"][0]["title"]["vi"].startswith("Công tác lãnh đạo, chỉ đạo")
 
 

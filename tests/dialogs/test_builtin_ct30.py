@@ -1,4 +1,7 @@
-"""The built-in outline ct30-20nam follows Plan 88-KH/TU, part II, item by item and word for word."""
+"""The built-in outline ct30-20nam, version 1, follows Plan 88-KH/TU, part II, item by item and word for word.
+
+Version 1 stays shipped for the campaigns opened on it; version 2 is in test_builtin_ct30_v2.py.
+"""
 
 from __future__ import annotations
 
@@ -68,7 +71,7 @@ def read_plan() -> list[PlanSection]:
 
 @pytest.fixture(scope="module")
 def outline() -> Outline:
-    return get_outline("ct30-20nam")
+    return get_outline("ct30-20nam", 1)
 
 
 def narrative(outline: Outline) -> list[Question]:
@@ -85,11 +88,12 @@ def test_the_outline_is_shipped_and_found_by_id_and_version(outline: Outline) ->
     assert "ct30-20nam" in builtin_outlines()
     assert get_outline("ct30-20nam", 1) == outline
     assert outline.version == 1
+    assert builtin_outlines()["ct30-20nam"].version == 2  # the latest, for new campaigns
     assert outline.title.get("vi") == (
         "Tổng kết 20 năm thực hiện Chỉ thị số 30-CT/TW về xây dựng và thực hiện quy chế dân chủ ở cơ sở"
     )
     with pytest.raises(KeyError):
-        get_outline("ct30-20nam", 2)
+        get_outline("ct30-20nam", 3)
     with pytest.raises(KeyError):
         get_outline("khong-co")
 

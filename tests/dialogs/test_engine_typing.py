@@ -24,7 +24,7 @@ def writing() -> Cadre:
 
 
 def ct30() -> Cadre:
-    return Cadre(get_outline("ct30-20nam"))
+    return Cadre(get_outline("ct30-20nam", 1))
 
 
 # --- 4. near-commands in a narrative answer -------------------------------------------------------

@@ -137,7 +137,12 @@ Step = tuple[str, dict[str, Any]]  # the question answered, the update doing it
 
 
 def report_steps(user: int) -> list[Step]:
-    """Every answer of the ct30-20nam report as updates: typed answers, and the buttons after them."""
+    """Every answer of the ct30-20nam report as updates: typed answers, and the buttons after them.
+
+    The campaign is opened by `campaign create`, so on the latest version. Every choice is answered
+    with its last option: for the unit's kind that is "all kinds together", and with every count at 5
+    no question is left out by a condition.
+    """
     steps: list[Step] = []
     for section in get_outline("ct30-20nam").sections:
         for question in section.questions:
@@ -150,6 +155,10 @@ def report_steps(user: int) -> list[Step]:
                 steps.append((question.id, callback_update(user, f"n:{question.id}")))
             elif question.type == "decimal":
                 steps.append((question.id, text_update(user, "2,5")))
+            elif question.type == "choice":
+                steps.append((question.id, text_update(user, str(len(question.choices)))))
+            elif question.type == "date":
+                steps.append((question.id, text_update(user, "15/06/2018")))
             else:
                 steps.append((question.id, text_update(user, "5")))
     return steps
@@ -219,7 +228,7 @@ def test_polling_a_whole_report_through_a_crash(
     steps = report_steps(user)
     expected = 1 + push_all(api, [text_update(user, "/baocao")]) + push_all(api, steps[:12])
     texts = wait_replies(api, user, expected)
-    assert "Mục 1/5" in texts[1]
+    assert "Mục 1/6" in texts[1]
     assert set(answers_in(database)) == questions(steps[:12])
 
     # A button from an old message: "next" under the first question, long since answered.
@@ -321,10 +330,13 @@ def test_serving_the_webhook(prepared: Prepared, api: FakeBotApi, tmp_path: Path
     response = post(press)
     answer = {"method": "answerCallbackQuery", "callback_query_id": press["callback_query"]["id"]}
     assert response.json() == answer
-    assert "Mục 1/5" in wait_replies(api, user, 2)[-1]
+    assert "Mục 1/6" in wait_replies(api, user, 2)[-1]
+    # Version 2 of the outline asks the unit's kind first: a commune.
+    assert post(callback_update(user, "c:loai_hinh:0", update_id=api.next_update_id())).status_code == 200
+    assert "1.1. Công tác tuyên truyền" in wait_replies(api, user, 3)[-1]
     assert post(text_update(user, "Đã tuyên truyền <b>rộng rãi</b> & đầy đủ.",
                             update_id=api.next_update_id())).status_code == 200
-    assert "&lt;b&gt;" not in wait_replies(api, user, 3)[-1]
+    assert "&lt;b&gt;" not in wait_replies(api, user, 4)[-1]
 
     code, err = processes[-1].stop()
     assert code == 0 and "đã dừng" in err
