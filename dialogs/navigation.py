@@ -52,7 +52,7 @@ def start(flow: Flow) -> None:
         if item is None:
             flow.complete()
             return
-    flow.say("engine.start.resume", answered=answered, total=flow.plan.total)
+    flow.say("engine.start.resume", answered=answered, total=flow.progress.applicable_count)
     writing = flow.state.question_id == item.id and flow.state.parts > 0 and not flow.state.replacing
     flow.ask(item, entering=True, append=writing)
 
@@ -263,7 +263,7 @@ def _overall(flow: Flow) -> None:
         flow.say(
             "engine.review.summary",
             answered=progress.answered_count,
-            total=flow.plan.total,
+            total=progress.applicable_count,
             missing=len(progress.missing),
         )
     else:
