@@ -78,6 +78,9 @@ class Unit(Base):
         String(1024).with_variant(String(1024, collation="C"), "postgresql"), index=True
     )
     depth: Mapped[int] = mapped_column(Integer, default=0)
+    # The code as people type it: upper case, no diacritics, no spaces ("qt-hl", "QT HL" → "QT-HL"),
+    # so a code typed on a phone finds its unit (storage.units.code_key); filled by import.
+    code_key: Mapped[str] = mapped_column(String(64), index=True, default="", server_default="")
 
 
 class Member(Base):
@@ -89,6 +92,11 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(255), default="")
     locale: Mapped[str] = mapped_column(String(8), default="vi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The membership the member works in now, of several ("/donvi" switches); None: the first.
+    current_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # A supervisor's conversation between turns, as JSON (bot/oversight): e.g. waiting for the
+    # reason of a return. None: nothing pending.
+    oversight_state: Mapped[str | None] = mapped_column(Text)
 
 
 class Identity(Base):
@@ -130,6 +138,43 @@ class Invite(Base):
     uses_left: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # None: the operator
+
+
+class JoinAttempt(Base):
+    """Every try at joining with a code, right or wrong: wrong ones are limited per identity and
+    overall (storage.invites), and all of them can be audited."""
+
+    __tablename__ = "join_attempts"
+    __table_args__ = (Index("ix_join_attempts_identity", "channel", "external_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ok: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(
+        String(16), default=""
+    )  # joined | unknown | expired | used_up | limited
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+
+
+class AuditEvent(Base):
+    """Who did what, when: joins, failed joins, role changes, removals, submissions, returns,
+    approvals, answer edits. Never updated, never deleted (storage.audit)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_unit_at", "unit_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # who; None: the operator
+    actor: Mapped[str] = mapped_column(String(255), default="")  # their name then, or "operator"
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    detail: Mapped[Any] = mapped_column(JSON, nullable=True)  # what: e.g. {"version": 2, "reason": "…"}
 
 
 class Campaign(Base):
@@ -177,6 +222,11 @@ class Submission(Base):
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # who returned or approved
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_count: Mapped[int] = mapped_column(Integer, default=0)  # for progress without a scan
+    # Of the questions that apply to the unit, how many are required (Progress.required_count), and
+    # the outline sections every required question of which is answered, as JSON ids ["I", "II"]:
+    # both written with answered_count, so "tiến độ" never reads answers.
+    required_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sections_answered: Mapped[Any] = mapped_column(JSON, nullable=True)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -235,6 +285,18 @@ class SubmissionDocument(Base):
     attachment: Mapped[Any] = mapped_column(JSON, nullable=True)  # {kind, file_id, name, size}
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewRead(Base):
+    """The version of a unit's submission a supervisor last read, so the next time they are shown
+    what changed since then."""
+
+    __tablename__ = "review_reads"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class DialogStateRow(Base):

@@ -79,8 +79,14 @@ _COLUMNS = (_C.id, _C.channel, _C.chat_id, _C.kind, _C.body, _C.buttons, _C.file
 
 def _queued(row: Any) -> QueuedMessage:
     return QueuedMessage(
-        id=row.id, channel=row.channel, chat_id=row.chat_id, kind=row.kind, body=row.body,
-        buttons=_buttons_from_json(row.buttons), filename=row.filename, content=row.content,
+        id=row.id,
+        channel=row.channel,
+        chat_id=row.chat_id,
+        kind=row.kind,
+        body=row.body,
+        buttons=_buttons_from_json(row.buttons),
+        filename=row.filename,
+        content=row.content,
         attempts=row.attempts,
     )
 
@@ -115,8 +121,7 @@ def _typed(sql: str) -> str:
 
 _OTHERS_POSTGRESQL = _typed(_OTHERS)
 _INSERT_POSTGRESQL = Sql(
-    _typed(_COLUMNS_SQL)
-    + f"CASE WHEN {_OTHERS_POSTGRESQL} THEN NULL ELSE CAST(:worker AS VARCHAR) END, "
+    _typed(_COLUMNS_SQL) + f"CASE WHEN {_OTHERS_POSTGRESQL} THEN NULL ELSE CAST(:worker AS VARCHAR) END, "
     f"CASE WHEN {_OTHERS_POSTGRESQL} THEN NULL ELSE CAST(:lease_until AS TIMESTAMP WITH TIME ZONE) END, "
     ":created_at) RETURNING id, leased_by",
     json_in=frozenset({"buttons"}),
@@ -149,16 +154,37 @@ async def enqueue(
     queued = []
     # One statement per row keeps the ids in order on every backend (a multi-row RETURNING need not).
     for m in messages:
-        rows = await run.fetch(statement, {
-            "channel": channel, "chat_id": chat_id, "kind": m.kind, "body": m.body,
-            "buttons": _buttons_to_json(m.buttons), "filename": m.filename, "content": m.content,
-            "not_before": not_before or now, "worker": worker, "lease_until": lease_until if worker else None,
-            "created_at": now,
-        })
+        rows = await run.fetch(
+            statement,
+            {
+                "channel": channel,
+                "chat_id": chat_id,
+                "kind": m.kind,
+                "body": m.body,
+                "buttons": _buttons_to_json(m.buttons),
+                "filename": m.filename,
+                "content": m.content,
+                "not_before": not_before or now,
+                "worker": worker,
+                "lease_until": lease_until if worker else None,
+                "created_at": now,
+            },
+        )
         row_id, leased_by = rows[0][0], rows[0][1]
-        queued.append(QueuedMessage(id=int(row_id), channel=channel, chat_id=chat_id, kind=m.kind,
-                                    body=m.body, buttons=m.buttons, filename=m.filename, content=m.content,
-                                    attempts=0, leased=leased_by is not None))
+        queued.append(
+            QueuedMessage(
+                id=int(row_id),
+                channel=channel,
+                chat_id=chat_id,
+                kind=m.kind,
+                body=m.body,
+                buttons=m.buttons,
+                filename=m.filename,
+                content=m.content,
+                attempts=0,
+                leased=leased_by is not None,
+            )
+        )
     return queued
 
 
@@ -241,8 +267,10 @@ async def finish(
     failed_rows = [{"id": i, "error": error[:255]} for i, error in failed]
     if failed_rows:
         await run.run(_FAILED, failed_rows)
-    tried_rows = [{"id": r.id, "attempts": r.attempts, "not_before": r.not_before, "error": r.error[:255]}
-                  for r in retries]
+    tried_rows = [
+        {"id": r.id, "attempts": r.attempts, "not_before": r.not_before, "error": r.error[:255]}
+        for r in retries
+    ]
     if tried_rows:
         await run.run(_TRIED, tried_rows)
 
@@ -271,9 +299,7 @@ async def release(session: AsyncSession, worker: str, ids: Sequence[int] | None 
 
 async def purge(session: AsyncSession, before: datetime) -> int:
     """Delete rows sent or failed that were queued before `before`; pending rows are never deleted."""
-    result = await session.execute(
-        delete(_OUTBOX).where(_C.created_at < before, _C.status != "pending")
-    )
+    result = await session.execute(delete(_OUTBOX).where(_C.created_at < before, _C.status != "pending"))
     return int(result.rowcount or 0)
 
 

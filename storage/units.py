@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import Msg
-from dialogs.text import clean_key, clean_line, control_character
+from dialogs.text import clean_key, clean_line, control_character, fold
 from storage.db import Database, Refused
 from storage.models import Unit
 
@@ -249,7 +249,12 @@ async def import_units(
             }
 
         inserts = [
-            {"id": node.id, "code": node.code, **values(node, node.row.name, node.row.level)}
+            {
+                "id": node.id,
+                "code": node.code,
+                "code_key": code_key(node.code),
+                **values(node, node.row.name, node.row.level),
+            }
             for node in sorted(new, key=lambda n: n.depth)  # parents before children
             if node.row is not None
         ]
@@ -445,6 +450,11 @@ def in_subtree(path: str) -> ColumnElement[bool]:
 def ancestor_ids(path: str) -> list[int]:
     """The ids on a unit's path, root first, the unit itself last."""
     return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def code_key(code: str) -> str:
+    """A unit code as it is looked up: "qt-hl", "QT - HL", "ＱＴ-ＨＬ", "Đu-1" → "QT-HL", "DU-1"."""
+    return "".join(fold(clean_key(code)).split()).upper()
 
 
 def _view(unit: Unit) -> UnitView:

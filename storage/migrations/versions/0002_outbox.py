@@ -45,12 +45,20 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_outbox_created_at"), "outbox", ["created_at"], unique=False)
     op.create_index(
-        "ix_outbox_pending_chat", "outbox", ["channel", "chat_id", "id"], unique=False,
-        postgresql_where=_PENDING, sqlite_where=_PENDING,
+        "ix_outbox_pending_chat",
+        "outbox",
+        ["channel", "chat_id", "id"],
+        unique=False,
+        postgresql_where=_PENDING,
+        sqlite_where=_PENDING,
     )
     op.create_index(
-        "ix_outbox_pending_due", "outbox", ["not_before"], unique=False,
-        postgresql_where=_PENDING, sqlite_where=_PENDING,
+        "ix_outbox_pending_due",
+        "outbox",
+        ["not_before"],
+        unique=False,
+        postgresql_where=_PENDING,
+        sqlite_where=_PENDING,
     )
 
 
