@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TypeAlias
 
 from dialogs import text as tx
+from storage.invites import ALPHABET, CODE_LENGTH
 
 # --- who is typing ----------------------------------------------------------------------------------
 
@@ -69,6 +70,10 @@ class OversightView(StrEnum):
     PROGRESS = "progress"  # tiến độ
     APPROVE = "approve"  # duyệt
     RETURN = "return"  # trả lại
+    MEMBERS = "members"  # thành viên
+    INVITE = "invite"  # mời: make an invite code
+    REMOVE = "remove"  # xoá a member
+    LEAVE = "leave"  # rời khỏi my unit
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,10 @@ class _Kind(StrEnum):
     RETURN = "return"
     COMPILE = "compile"
     REMINDERS = "reminders"
+    MEMBERS = "members"
+    INVITE = "invite"
+    REMOVE = "remove"
+    LEAVE = "leave"
 
 
 # Slash names, folded and without "_" (so /chua_nop and /ChuaNop work too); English aliases for all.
@@ -127,6 +136,10 @@ _SLASH_NAMES: Mapping[str, _Kind] = {
     "tralai": _Kind.RETURN, "return": _Kind.RETURN,
     "tonghop": _Kind.COMPILE, "compile": _Kind.COMPILE,
     "nhacnho": _Kind.REMINDERS, "nhac": _Kind.REMINDERS, "remind": _Kind.REMINDERS,
+    "thanhvien": _Kind.MEMBERS, "members": _Kind.MEMBERS,
+    "moi": _Kind.INVITE, "invite": _Kind.INVITE,
+    "xoa": _Kind.REMOVE, "remove": _Kind.REMOVE,
+    "roikhoi": _Kind.LEAVE, "leave": _Kind.LEAVE,
 }  # fmt: skip
 
 # Plain words, written with diacritics; matched exactly or folded (typed without diacritics).
@@ -142,6 +155,9 @@ _PHRASES: Mapping[_Kind, tuple[str, ...]] = {
     _Kind.RETURN: ("trả lại", "trả lại báo cáo"),
     _Kind.COMPILE: ("tổng hợp", "bản tổng hợp", "tổng hợp báo cáo"),
     _Kind.REMINDERS: ("nhắc nhở", "nhắc", "nhắc nộp", "nhắc nộp báo cáo"),
+    _Kind.MEMBERS: ("thành viên", "danh sách thành viên", "xem thành viên"),
+    _Kind.INVITE: ("tạo mã mời", "mã mời mới"),
+    _Kind.LEAVE: ("rời khỏi", "rời đơn vị", "rời khỏi đơn vị"),
 }  # fmt: skip
 
 # Words for members who chose English; in Vietnamese they could be a short answer, so only there.
@@ -153,6 +169,9 @@ _ENGLISH_PHRASES: Mapping[_Kind, tuple[str, ...]] = {
     _Kind.RETURN: ("return", "send back"),
     _Kind.COMPILE: ("compile", "summary"),
     _Kind.REMINDERS: ("remind", "reminders", "send reminders"),
+    _Kind.MEMBERS: ("members",),
+    _Kind.INVITE: ("invite", "new invite"),
+    _Kind.LEAVE: ("leave unit",),
 }
 
 # "Chưa nộp" is also the answer "not yet" to "Nộp báo cáo bây giờ?" (the engine reads it as no):
@@ -174,6 +193,8 @@ _LANGUAGE_NAMES: Mapping[str, str] = {
 
 # "/start K7QM-4XPA" (deep link) or the code typed alone, with or without the dash.
 _CODE = re.compile(r"[A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4}")
+_CODE_SYMBOLS = frozenset(ALPHABET + ALPHABET.lower())
+_CODE_MAX_CHARS = CODE_LENGTH + 2  # the symbols and one dash or space (full-width: one character each)
 _SLASH = re.compile(r"/(\w+)(?:@\w+)?(?:\s+(.*))?", re.DOTALL)
 # A unit code after "đơn vị": "QT-HL", "X1", "QT" — not a word such as "mình" or "toi".
 _UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
@@ -200,6 +221,9 @@ def route(text: str, member: MemberFacts) -> Intent:
     """The intent of one cleaned text message from `member`."""
     if not member.joined:
         return Join(_invite_code(text))
+    if CODE_LENGTH <= len(text) <= _CODE_MAX_CHARS and _is_invite_code(text):
+        # A member already joined who was given a code for another unit (or the same one again).
+        return Join(text)
     if text.startswith("/"):
         return _route_slash(text, member)
     if len(text) > _PLAIN_CHARS:
@@ -213,8 +237,9 @@ def _route_slash(text: str, member: MemberFacts) -> Intent:
         return Report(text)
     name, argument = tx.fold(slash[1]).replace("_", ""), (slash[2] or "").strip()
     if name == "start" and _CODE.fullmatch(argument):
-        # A deep link opened again by someone already joined: just resume the report.
-        return Report("/baocao")
+        # A deep link opened by someone already joined: a code of the invite alphabet joins (another
+        # unit, or "already in it"); anything else was never a code: just resume the report.
+        return Join(argument) if _is_invite_code(argument) else Report("/baocao")
     kind = _SLASH_NAMES.get(name)
     if kind is None:
         return Report(text)  # the engine's own commands, and unknown ones it explains
@@ -281,6 +306,8 @@ def _intent(kind: _Kind, argument: str, member: MemberFacts) -> Intent:
             return Compile(argument)
         case _Kind.REMINDERS:
             return Reminders(argument)
+        case _Kind.MEMBERS | _Kind.INVITE | _Kind.REMOVE | _Kind.LEAVE:
+            return Oversight(OversightView(kind.value), argument)
         case _:
             return Oversight(OversightView(kind.value), argument)
 
@@ -290,7 +317,23 @@ def _invite_code(text: str) -> str | None:
     slash = _SLASH.fullmatch(text)
     if slash is not None and tx.fold(slash[1]) == "start":
         text = (slash[2] or "").strip()
-    return text if _CODE.fullmatch(text) else None
+    # Full-width symbols ("Ｋ７ＱＭ－４ＸＰＢ", typed on some phone keyboards) are the same code.
+    return text if _CODE.fullmatch(text if text.isascii() else tx.clean_key(text)) else None
+
+
+def _is_invite_code(text: str) -> bool:
+    """Whether a joined member's whole message is an invite code: 8 symbols of the codes' alphabet
+    (any case, full-width, one dash or space in the middle) with both a letter and a digit, so that
+    no number and no word given as an answer is ever taken for one."""
+    key = text if text.isascii() else tx.clean_key(text)
+    if not _CODE.fullmatch(key):
+        return False
+    symbols = [ch for ch in key if ch.isalnum()]
+    return (
+        all(ch in _CODE_SYMBOLS for ch in symbols)
+        and any(ch.isdigit() for ch in symbols)
+        and any(ch.isalpha() for ch in symbols)
+    )
 
 
 def _other_locale(member: MemberFacts) -> str:

@@ -40,11 +40,19 @@ NARRATIVE = (
 # the same: checked below)
 TABLE: list[tuple[str, Intent, Intent, Intent]] = [
     # join: the code alone, with or without the dash, or the Telegram deep link
-    ("K7QM-4XPB", Join("K7QM-4XPB"), SAME, SAME),
-    ("k7qm4xpb", Join("k7qm4xpb"), SAME, SAME),
-    ("K7QM 4XPB", Join("K7QM 4XPB"), SAME, SAME),
-    ("/start K7QM-4XPB", Join("K7QM-4XPB"), Report("/baocao"), Report("/baocao")),
-    ("/start@baocao_bot K7QM4XPB", Join("K7QM4XPB"), Report("/baocao"), Report("/baocao")),
+    # (a member already joined gains another unit with a code of the invite alphabet: 8 symbols,
+    # letters and digits, any case, full-width, one dash or space)
+    ("K7QM-4XPB", Join("K7QM-4XPB"), Join("K7QM-4XPB"), Join("K7QM-4XPB")),
+    ("k7qm4xpb", Join("k7qm4xpb"), Join("k7qm4xpb"), Join("k7qm4xpb")),
+    ("K7QM 4XPB", Join("K7QM 4XPB"), Join("K7QM 4XPB"), Join("K7QM 4XPB")),
+    ("Ｋ７ＱＭ－４ＸＰＢ", Join("Ｋ７ＱＭ－４ＸＰＢ"), Join("Ｋ７ＱＭ－４ＸＰＢ"), Join("Ｋ７ＱＭ－４ＸＰＢ")),
+    ("/start K7QM-4XPB", Join("K7QM-4XPB"), Join("K7QM-4XPB"), Join("K7QM-4XPB")),
+    ("/start@baocao_bot K7QM4XPB", Join("K7QM4XPB"), Join("K7QM4XPB"), Join("K7QM4XPB")),
+    ("/start ABCD1234", Join("ABCD1234"), Report("/baocao"), Report("/baocao")),  # vowels: never a code
+    ("BCDFGHJK", Join("BCDFGHJK"), SAME, SAME),  # no digit: a word, not a code
+    ("2345-6789", Join("2345-6789"), SAME, SAME),  # no letter: a number answer
+    ("256-BC/HCT", NO_CODE, SAME, SAME),  # a document number
+    ("K7QM--4XPB", NO_CODE, SAME, SAME),
     ("/start", NO_CODE, SAME, SAME),
     ("/baocao", NO_CODE, SAME, SAME),
     ("xin chào", NO_CODE, SAME, SAME),
@@ -126,6 +134,21 @@ TABLE: list[tuple[str, Intent, Intent, Intent]] = [
         Oversight(OversightView.RETURN, "X1 bổ sung số liệu"),
         Oversight(OversightView.RETURN, "X1 bổ sung số liệu"),
     ),
+    # members, invites, leaving
+    ("/thanhvien", NO_CODE, Oversight(OversightView.MEMBERS), Oversight(OversightView.MEMBERS)),
+    ("thành viên", NO_CODE, Oversight(OversightView.MEMBERS), Oversight(OversightView.MEMBERS)),
+    ("/thanhvien X1", NO_CODE, Oversight(OversightView.MEMBERS, "X1"), Oversight(OversightView.MEMBERS, "X1")),
+    (
+        "/moi X1 reporter 5 30",
+        NO_CODE,
+        Oversight(OversightView.INVITE, "X1 reporter 5 30"),
+        Oversight(OversightView.INVITE, "X1 reporter 5 30"),
+    ),
+    ("/xoa X1 17", NO_CODE, Oversight(OversightView.REMOVE, "X1 17"), Oversight(OversightView.REMOVE, "X1 17")),
+    ("/roikhoi", NO_CODE, Oversight(OversightView.LEAVE), Oversight(OversightView.LEAVE)),
+    ("rời khỏi", NO_CODE, Oversight(OversightView.LEAVE), Oversight(OversightView.LEAVE)),
+    ("mời", NO_CODE, SAME, SAME),
+    ("xoá", NO_CODE, SAME, SAME),
     # compile
     ("/tonghop", NO_CODE, Compile(), Compile()),
     ("/tonghop@baocao_bot", NO_CODE, Compile(), Compile()),
