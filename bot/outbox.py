@@ -41,6 +41,7 @@ from bot.channels.base import (
 )
 from bot.render import render
 from bot.service import Outbound
+from dialogs.events import Reply
 from storage import outbox as store
 from storage.db import Database
 from storage.outbox import NewMessage, QueuedMessage, Retry
@@ -301,23 +302,39 @@ class QueuedReplies:
     `handle` has returned (the transaction committed).
     """
 
-    def __init__(self, outbox: Outbox, channel: str) -> None:
+    def __init__(self, outbox: Outbox, channel: str, *, replies: bool = True) -> None:
         self.outbox = outbox
         self.channel = channel
+        self.replies = replies  # False: the channel shows the replies itself (the terminal)
         self.rows: list[QueuedMessage] = []
         self.held = False
+        self.notices = 0
 
     async def __call__(self, session: AsyncConnection, outbound: Outbound) -> None:
-        capabilities = self.outbox.capabilities_of(self.channel)
-        messages = [
-            _new_message(message)
-            for reply in outbound.replies
-            for message in render(reply, outbound.locale, capabilities, self.outbox.zone)
-        ]
         # The turn may run again after a conflict: only the last run's rows exist.
-        self.rows, self.held = await self.outbox.queue(
-            session, self.channel, outbound.chat_id, messages, hold=True
-        )
+        self.rows, self.held, self.notices = [], False, 0
+        if self.replies:
+            messages = self._rendered(self.channel, outbound.locale, outbound.replies)
+            self.rows, self.held = await self.outbox.queue(
+                session, self.channel, outbound.chat_id, messages, hold=True
+            )
+        for notice in outbound.notices:
+            try:
+                messages = self._rendered(notice.channel, notice.locale, notice.replies)
+            except KeyError:
+                log.warning("a notice for undeclared channel %s is not queued", notice.channel)
+                continue
+            # For the poller of whichever process sends that channel (it may not be this one).
+            await self.outbox.queue(session, notice.channel, notice.chat_id, messages)
+            self.notices += 1
+
+    def _rendered(self, channel: str, locale: str, replies: Sequence[Reply]) -> list[NewMessage]:
+        capabilities = self.outbox.capabilities_of(channel)
+        return [
+            _new_message(message)
+            for reply in replies
+            for message in render(reply, locale, capabilities, self.outbox.zone)
+        ]
 
 
 class Outbox:
@@ -373,6 +390,10 @@ class Outbox:
     def within(self, channel: str) -> QueuedReplies:
         """A callback for `ReportService.handle` that queues the turn's replies on `channel`."""
         return QueuedReplies(self, channel)
+
+    def notices_within(self, channel: str) -> QueuedReplies:
+        """Like `within`, but queues only the turn's notices: `channel` shows its replies itself."""
+        return QueuedReplies(self, channel, replies=False)
 
     async def queue(
         self,
@@ -432,6 +453,8 @@ class Outbox:
 
     def dispatch(self, queued: QueuedReplies) -> None:
         """After the commit: send the rows this process holds, or let the poller find the others."""
+        if queued.notices:
+            self.wake()
         if not queued.rows:
             return
         mine = [row for row in queued.rows if row.leased] if self._running else []

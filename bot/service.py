@@ -63,12 +63,27 @@ class Inbound:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Replies for another member's chat, on any channel, e.g. "your report was returned, because…"."""
+
+    channel: str
+    chat_id: str
+    locale: str
+    replies: tuple[Reply, ...]
+
+
+@dataclass(frozen=True)
 class Outbound:
-    """Replies to send to one chat, in the member's language."""
+    """Replies to send to one chat, in the member's language, and notices for other chats.
+
+    Notices are queued in the outbox in the turn's own transaction (`bot.outbox.QueuedReplies`), so
+    a reporter is told of a return exactly when, and only if, the return is stored.
+    """
 
     chat_id: str
     locale: str
     replies: tuple[Reply, ...]
+    notices: tuple[Notice, ...] = ()
 
 
 # Called inside the turn's transaction with its replies, so that queued replies (the outbox) commit

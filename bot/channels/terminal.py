@@ -87,13 +87,17 @@ async def run_chat(
             if text is None:
                 break
         inbound = Inbound(channel=CHANNEL, user_id=user_id, chat_id=user_id, incoming=Incoming(text=text))
+        # Notices to other members (a returned report) go through the outbox, to whichever process
+        # sends their channel; this console's own replies are printed below.
+        notices = runtime.outbox.notices_within(CHANNEL)
         try:
-            outbound = await runtime.service.handle(inbound)
+            outbound = await runtime.service.handle(inbound, within=notices)
         except Exception as error:  # noqa: BLE001 - the member sees one sentence, never a traceback
             if not is_transient(error):
                 raise
             await sender.send(user_id, RenderedMessage(t("service.retry")))
             continue
+        runtime.outbox.dispatch(notices)
         if outbound is None:
             continue
         # Straight to the console, not through the outbox: the member waits at the prompt for these,

@@ -1,0 +1,530 @@
+"""The supervisor's pages as replies, from the storage views: pure, no I/O, every text a catalog id.
+
+Each page is one reply that fits one message of any channel (Zalo: 2,000 characters): lists are
+paged (`MISSING_PAGE_SIZE`, `CHILDREN_PAGE_SIZE`), names and comments shortened, and each button
+also carries what to type on a channel without buttons (a slash command naming the unit's code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from bot.i18n import DISPLAY_TZ
+from bot.oversight.actions import Act, action
+from dialogs import messages as ui
+from dialogs.events import Answer, Button, Msg, Reply
+from dialogs.outline import Outline
+from dialogs.plan import plan_of
+from dialogs.progress import Progress, has_value
+from storage.members import MembershipView
+
+if TYPE_CHECKING:
+    from storage.oversight import (
+        Change,
+        Contact,
+        MissingGroup,
+        MissingPage,
+        MissingUnit,
+        ProgressReport,
+        ReviewView,
+    )
+
+    from storage.members import UnitMember
+    from storage.units import UnitView
+
+MISSING_PAGE_SIZE = 6  # units with long names, contacts and a return comment still fit 2,000 characters
+CHILDREN_PAGE_SIZE = 10
+NAME_CHARS = 80
+COMMENT_CHARS = 160
+CONTACTS_SHOWN = 2
+CHANGES_SHOWN = 12
+
+_CHANNEL_NAMES = {"telegram": "Telegram", "zalo_oa": "Zalo", "zalo_bot": "Zalo", "console": "terminal"}
+
+
+def short(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters at a word, with "…" if cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut + "…"
+
+
+def local_day(moment: datetime, zone: tzinfo | None) -> date:
+    return moment.astimezone(zone or DISPLAY_TZ).date()
+
+
+def activity(last: datetime | None, today: date, zone: tzinfo | None) -> Msg:
+    """ "hoạt động gần nhất 3 ngày trước", counted in local days."""
+    if last is None:
+        return Msg("oversight.activity.never")
+    days = (today - local_day(last, zone)).days
+    if days <= 0:
+        return Msg("oversight.activity.today")
+    if days == 1:
+        return Msg("oversight.activity.yesterday")
+    return Msg("oversight.activity.days", {"days": days})
+
+
+def contacts(found: Sequence[Contact]) -> Msg:
+    if not found:
+        return Msg("oversight.contacts.none")
+    shown = tuple(
+        Msg(
+            "oversight.contact",
+            {"name": short(c.name, 40), "channel": _CHANNEL_NAMES.get(c.channel, c.channel)},
+        )
+        for c in found[:CONTACTS_SHOWN]
+    )
+    joined = (
+        Msg("oversight.contacts.two", {"first": shown[0], "second": shown[1]}) if len(shown) > 1 else shown[0]
+    )
+    if len(found) > CONTACTS_SHOWN:
+        return Msg("oversight.contacts.more", {"shown": joined, "more": len(found) - CONTACTS_SHOWN})
+    return joined
+
+
+def _due(unit: MissingUnit) -> Msg:
+    if unit.due_on is None:
+        return Msg("oversight.due.none")
+    return Msg("oversight.due.overdue" if unit.overdue else "oversight.due.on", {"date": unit.due_on})
+
+
+# --- "ai chưa nộp" ----------------------------------------------------------------------------------
+
+
+def missing_reply(
+    page: MissingPage,
+    campaign_title: str,
+    today: date,
+    zone: tzinfo | None,
+    *,
+    top_unit_id: int,
+    asked_page: int | None = None,
+) -> Reply:
+    """One page of the units not submitted under `page.under`, grouped by the level just below.
+
+    `top_unit_id`: the unit the supervisor oversees from (no "up" above it); `asked_page`: the page a
+    button asked for, told when the list has changed and that page is gone.
+    """
+    under = page.under
+    body: list[Msg] = []
+    if asked_page is not None and asked_page != page.page:
+        body.append(Msg("oversight.page.stale", {"page": asked_page + 1, "shown": page.page + 1}))
+    if page.total_missing == 0:
+        body.append(Msg("oversight.missing.none", {"unit": under.name, "campaign": campaign_title}))
+    else:
+        body.append(
+            Msg(
+                "oversight.missing.header",
+                {
+                    "unit": under.name,
+                    "campaign": campaign_title,
+                    "missing": page.total_missing,
+                    "page": page.page + 1,
+                    "pages": max(page.pages, 1),
+                },
+            )
+        )
+    rows: list[tuple[Button, ...]] = []
+    for row in page.rows:
+        if _is_group(row):
+            body.append(_group_line(row))  # type: ignore[arg-type]
+            rows.append(
+                (_button(Act.MISSING, row.unit_id, 0, "oversight.button.open", row.code, "/chuanop"),)
+            )
+        else:
+            body.extend(_unit_lines(row, today, zone))  # type: ignore[arg-type]
+            rows.append((_button(Act.REVIEW, row.unit_id, 0, "oversight.button.review", row.code, "/donvi"),))
+    if page.rows:
+        body.append(Msg("oversight.missing.how"))
+    nav: list[Button] = []
+    if page.page > 0:
+        nav.append(_page_button(Act.MISSING, under, page.page - 1, "oversight.button.previous", "/chuanop"))
+    if page.page + 1 < page.pages:
+        nav.append(_page_button(Act.MISSING, under, page.page + 1, "oversight.button.next", "/chuanop"))
+    if under.id != top_unit_id and under.parent_id is not None:
+        nav.append(Button(Msg("oversight.button.up"), action(Act.MISSING, under.parent_id, 0), "/chuanop"))
+    if nav:
+        rows.append(tuple(nav))
+    return Reply(tuple(body), tuple(rows))
+
+
+def _is_group(row: object) -> bool:
+    return hasattr(row, "missing") and not hasattr(row, "status")
+
+
+def _group_line(group: MissingGroup) -> Msg:
+    params = {
+        "name": short(group.name, NAME_CHARS),
+        "code": group.code,
+        "missing": group.missing,
+        "total": group.total,
+    }
+    if group.overdue:
+        return Msg("oversight.missing.group_overdue", {**params, "overdue": group.overdue})
+    return Msg("oversight.missing.group", params)
+
+
+def _unit_lines(unit: MissingUnit, today: date, zone: tzinfo | None) -> list[Msg]:
+    lines = [
+        Msg(
+            "oversight.missing.unit",
+            {
+                "name": short(unit.name, NAME_CHARS),
+                "code": unit.code,
+                "status": Msg(f"oversight.status.{unit.status}"),
+                "answered": unit.answered,
+                "required": unit.required,
+                "due": _due(unit),
+                "activity": activity(unit.last_activity, today, zone),
+                "contacts": contacts(unit.contacts),
+            },
+        )
+    ]
+    if unit.status == "returned" and unit.returned_comment:
+        lines.append(
+            Msg("oversight.missing.returned", {"comment": short(unit.returned_comment, COMMENT_CHARS)})
+        )
+    return lines
+
+
+def _button(act: Act, unit_id: int, number: int, label: str, code: str, command: str) -> Button:
+    return Button(Msg(label, {"code": code}), action(act, unit_id, number), f"{command} {code}")
+
+
+def _page_button(act: Act, unit: UnitView, page: int, label: str, command: str) -> Button:
+    typed = f"{command} {unit.code} {page + 1}"
+    return Button(Msg(label), action(act, unit.id, page), typed)
+
+
+# --- "tiến độ" --------------------------------------------------------------------------------------
+
+
+def progress_reply(
+    report: ProgressReport, unit_name: str, campaign_title: str, outline: Outline, page: int = 0
+) -> Reply:
+    """The counts of a subtree, per child unit (paged), and per section of the outline."""
+    counts = report.unit
+    body: list[Msg] = [
+        Msg("oversight.progress.header", {"unit": unit_name, "campaign": campaign_title}),
+        _counts(counts),
+    ]
+    children = report.children
+    pages = max(1, -(-len(children) // CHILDREN_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = children[page * CHILDREN_PAGE_SIZE : (page + 1) * CHILDREN_PAGE_SIZE]
+    if shown:
+        body.append(Msg("oversight.progress.children"))
+        body.extend(
+            Msg(
+                "oversight.progress.child",
+                {
+                    "name": short(c.name, NAME_CHARS),
+                    "code": c.code,
+                    "submitted": c.submitted,
+                    "total": c.total,
+                    "in_progress": c.in_progress,
+                    "not_started": c.not_started,
+                    "returned": c.returned,
+                    "overdue": c.overdue,
+                },
+            )
+            for c in shown
+        )
+    if report.sections:
+        numbers = {section.id: index + 1 for index, section in enumerate(outline.sections)}
+        body.append(Msg("oversight.progress.sections"))
+        total = counts.total
+        body.extend(
+            Msg(
+                "oversight.progress.section",
+                {
+                    "number": numbers.get(s.id, index + 1),
+                    "title": s.title,
+                    "answered": s.answered_units,
+                    "total": total,
+                    "percent": round(100 * s.answered_units / total) if total else 0,
+                },
+            )
+            for index, s in enumerate(report.sections)
+        )
+    nav: list[Button] = []
+    if page > 0:
+        nav.append(
+            Button(
+                Msg("oversight.button.previous"),
+                action(Act.PROGRESS, counts.unit_id, page - 1),
+                f"/tiendo {counts.code} {page}",
+            )
+        )
+    if page + 1 < pages:
+        nav.append(
+            Button(
+                Msg("oversight.button.next"),
+                action(Act.PROGRESS, counts.unit_id, page + 1),
+                f"/tiendo {counts.code} {page + 2}",
+            )
+        )
+    return Reply(tuple(body), (tuple(nav),) if nav else ())
+
+
+def _counts(counts: object) -> Msg:
+    return Msg(
+        "oversight.progress.counts",
+        {
+            name: getattr(counts, name)
+            for name in ("submitted", "total", "in_progress", "not_started", "returned", "overdue")
+        },
+    )
+
+
+# --- reading a report -------------------------------------------------------------------------------
+
+
+def review_reply(
+    view: ReviewView,
+    outline: Outline,
+    campaign_title: str,
+    section: int,
+    *,
+    read_version: int | None = None,
+    changes: Sequence[Change] | None = None,
+) -> Reply:
+    """A unit's report: its status, who submitted it and when, what changed since the version the
+    supervisor read (on the first page), then one section of answers; Duyệt / Trả lại if submitted."""
+    plan = plan_of(outline)
+    sections = max(plan.sections, 1)
+    section = min(max(section, 0), sections - 1)
+    unit = view.unit
+    body: list[Msg] = [
+        Msg(
+            "oversight.review.header",
+            {
+                "unit": unit.name,
+                "code": unit.code,
+                "campaign": campaign_title,
+                "status": Msg(f"oversight.status.{view.status}"),
+                "version": view.version,
+            },
+        )
+    ]
+    if section == 0:
+        if view.submitted_at is not None:
+            body.append(
+                Msg("oversight.review.submitted", {"at": view.submitted_at, "by": view.submitted_by or "—"})
+            )
+        if view.status == "returned" and view.reviewed_at is not None:
+            comment = short(view.returned_comment or "—", COMMENT_CHARS)
+            body.append(Msg("oversight.review.returned", {"at": view.reviewed_at, "comment": comment}))
+        if view.status == "approved" and view.reviewed_at is not None:
+            body.append(Msg("oversight.review.approved", {"at": view.reviewed_at}))
+        document = view.document
+        if document is not None:
+            body.append(
+                Msg(
+                    "oversight.review.document",
+                    {
+                        "number": document.number,
+                        "signed_on": document.signed_on,
+                        "signer_title": document.signer_title,
+                        "signer_name": document.signer_name,
+                    },
+                )
+            )
+        if read_version is not None and changes is not None:
+            body.extend(changes_lines(changes, outline, read_version))
+    if plan.sections:
+        body.extend(_section_lines(view.answers, outline, section))
+        body.append(Msg("oversight.review.page", {"page": section + 1, "pages": sections}))
+    rows: list[tuple[Button, ...]] = []
+    around: list[Button] = []
+    if section > 0:
+        around.append(
+            Button(
+                Msg("oversight.button.section_previous"),
+                action(Act.REVIEW, unit.id, section - 1),
+                f"/donvi {unit.code} {section}",
+            )
+        )
+    if section + 1 < sections:
+        around.append(
+            Button(
+                Msg("oversight.button.section_next"),
+                action(Act.REVIEW, unit.id, section + 1),
+                f"/donvi {unit.code} {section + 2}",
+            )
+        )
+    if around:
+        rows.append(tuple(around))
+    if view.status == "submitted":
+        body.append(Msg("oversight.review.how"))
+        rows.append(
+            (
+                Button(
+                    Msg("oversight.button.approve", {"version": view.version}),
+                    action(Act.APPROVE, unit.id, view.version),
+                    f"/duyet {unit.code}",
+                ),
+                Button(
+                    Msg("oversight.button.return"),
+                    action(Act.RETURN, unit.id, view.version),
+                    f"/tralai {unit.code}",
+                ),
+            )
+        )
+    return Reply(tuple(body), tuple(rows))
+
+
+def _section_lines(answers: Mapping[str, Answer], outline: Outline, index: int) -> list[Msg]:
+    plan = plan_of(outline)
+    progress = Progress(plan, answers)
+    lines = [ui.section_title(plan, index)]
+    for question in outline.sections[index].questions:
+        if not question.is_answerable:
+            continue
+        item = plan.by_id[question.id]
+        value = (
+            ui.review_value(item, answers.get(item.id))
+            if progress.visible(item)
+            else Msg("engine.review.not_applicable")
+        )
+        lines.append(ui.named("engine.review.item", item, answer=value))
+    return lines
+
+
+def changes_lines(changes: Sequence[Change], outline: Outline, read_version: int) -> list[Msg]:
+    """What changed since the version the supervisor read: question, old → new."""
+    if not changes:
+        return [Msg("oversight.review.no_changes", {"version": read_version})]
+    plan = plan_of(outline)
+    lines = [Msg("oversight.review.changes", {"version": read_version})]
+    for change in changes[:CHANGES_SHOWN]:
+        item = plan.by_id.get(change.question_id)
+        if item is None:
+            continue
+        lines.append(
+            Msg(
+                "oversight.review.change",
+                {
+                    "number": item.name,
+                    "old": _change_value(item, change.old),
+                    "new": _change_value(item, change.new),
+                },
+            )
+        )
+    if len(changes) > CHANGES_SHOWN:
+        lines.append(Msg("oversight.review.changes_more", {"count": len(changes) - CHANGES_SHOWN}))
+    return lines
+
+
+def _change_value(item: object, answer: Answer | None) -> Msg:
+    if answer is None:
+        return Msg("oversight.review.empty_value")
+    if answer.skipped or not has_value(item, answer):  # type: ignore[arg-type]
+        return ui.review_value(item, answer)  # type: ignore[arg-type]
+    return ui.value(item, answer, full=False)  # type: ignore[arg-type]
+
+
+# --- my units, a unit's members ---------------------------------------------------------------------
+
+
+def units_reply(memberships: Sequence[MembershipView], current: MembershipView | None) -> Reply:
+    body: list[Msg] = [Msg("oversight.units.header")]
+    rows: list[tuple[Button, ...]] = []
+    for m in memberships:
+        body.append(
+            Msg(
+                "oversight.units.row",
+                {
+                    "mark": "✓" if current is not None and m.unit_id == current.unit_id else "•",
+                    "name": m.unit_name,
+                    "code": m.unit_code,
+                    "role": Msg(f"service.role.{m.role}"),
+                },
+            )
+        )
+        rows.append(
+            (
+                Button(
+                    Msg("oversight.button.switch", {"code": m.unit_code}),
+                    action(Act.SWITCH, m.unit_id),
+                    f"/donvi {m.unit_code}",
+                ),
+            )
+        )
+    body.append(Msg("oversight.units.how"))
+    return Reply(tuple(body), tuple(rows))
+
+
+def members_reply(unit: UnitView, members: Sequence[UnitMember]) -> Reply:
+    if not members:
+        return Reply((Msg("oversight.members.none", {"unit": unit.name}),))
+    body: list[Msg] = [Msg("oversight.members.header", {"unit": unit.name, "count": len(members)})]
+    rows: list[tuple[Button, ...]] = []
+    for number, m in enumerate(members, start=1):
+        channels = ", ".join(_CHANNEL_NAMES.get(c, c) for c in m.channels) or "—"
+        body.append(
+            Msg(
+                "oversight.members.row",
+                {
+                    "number": number,
+                    "name": short(m.display_name or "—", 60),
+                    "role": Msg(f"service.role.{m.role}"),
+                    "channels": channels,
+                    "joined": m.joined_at.date() if isinstance(m.joined_at, datetime) else m.joined_at,
+                    "id": str(m.member_id),
+                },
+            )
+        )
+        rows.append(
+            (
+                Button(
+                    Msg("oversight.button.remove", {"name": short(m.display_name or str(m.member_id), 30)}),
+                    action(Act.REMOVE, unit.id, m.member_id),
+                    f"/xoa {unit.code} {m.member_id}",
+                ),
+            )
+        )
+    body.append(Msg("oversight.members.how", {"code": unit.code}))
+    return Reply(tuple(body), tuple(rows))
+
+
+def confirm_remove(unit: UnitView, member: UnitMember) -> Reply:
+    return Reply(
+        (
+            Msg(
+                "oversight.remove.confirm",
+                {"name": member.display_name or str(member.member_id), "unit": unit.name},
+            ),
+        ),
+        (
+            (
+                Button(
+                    Msg("oversight.button.yes_remove"),
+                    action(Act.REMOVE_YES, unit.id, member.member_id),
+                    f"/xoa {unit.code} {member.member_id}",
+                ),
+                Button(Msg("oversight.button.cancel"), action(Act.CANCEL), "/chuanop"),
+            ),
+        ),
+    )
+
+
+def confirm_leave(membership: MembershipView) -> Reply:
+    return Reply(
+        (Msg("oversight.leave.confirm", {"unit": membership.unit_name, "code": membership.unit_code}),),
+        (
+            (
+                Button(
+                    Msg("oversight.button.yes_leave", {"code": membership.unit_code}),
+                    action(Act.LEAVE_YES, membership.unit_id),
+                    f"/roikhoi {membership.unit_code}",
+                ),
+                Button(Msg("oversight.button.cancel"), action(Act.CANCEL), "/baocao"),
+            ),
+        ),
+    )
