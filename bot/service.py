@@ -18,6 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.i18n import LOCALES
+from bot.oversight import conversation
+from bot.oversight.actions import is_oversight
+from bot.oversight.state import OversightState
 from bot.router import (
     Compile,
     Intent,
@@ -25,6 +28,7 @@ from bot.router import (
     Language,
     MemberFacts,
     Oversight,
+    OversightView,
     Reminders,
     Report,
     SwitchMembership,
@@ -32,6 +36,7 @@ from bot.router import (
 )
 from dialogs import engine
 from dialogs.builtin import get_outline
+from dialogs.commands import Command, recognise
 from dialogs.deadline import deadline_msg
 from dialogs.events import Context, Incoming, Msg, Reply, SaveAnswer
 from dialogs.progress import Progress
@@ -99,9 +104,15 @@ class ReportService:
     """Handles turns; safe to call concurrently (one member's messages run one after another)."""
 
     def __init__(
-        self, db: Database, *, clock: Callable[[], datetime] | None = None, zone: tzinfo | None = None
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        zone: tzinfo | None = None,
+        bot_username: str | None = None,
     ) -> None:
         self.db = db
+        self.bot_username = bot_username  # Telegram's @name, for invite deep links (None: codes only)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.zone = zone  # Settings.timezone: where "còn 5 ngày" is counted (None: Asia/Ho_Chi_Minh)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
@@ -163,6 +174,20 @@ class ReportService:
                 # A supervisor whose own unit owes the campaign a report writes it too.
                 roles.add("reporter")
             facts = MemberFacts(True, frozenset(roles), locale)
+        if member is not None and facts.joined:
+            if incoming.action is not None and is_oversight(incoming.action):
+                # A supervisor's button (or callback data forged to look like one): checked afresh.
+                return await self._oversee(scope, inbound, member, facts.locale, now, incoming.action)
+            if (
+                member.oversight_state is not None
+                and incoming.action is None
+                and OversightState.from_json(member.oversight_state).awaiting_reason
+            ):
+                # The message after "trả lại" is the reason (a file without a caption: an empty one).
+                asker = self._asker(inbound, member, facts.locale, now)
+                said = await conversation.on_pending(await scope.session(), asker, text)
+                if said is not None:
+                    return self._outbound(inbound, facts.locale, said)
         # A button press or a file belongs to the report; only typed text can ask for something else.
         typed = incoming.action is None and incoming.attachment is None
         intent = route(text, facts) if typed or not facts.joined else Report(text)
@@ -175,18 +200,57 @@ class ReportService:
                 return await self._switch_language(await scope.session(), inbound, member, wanted)
             case Report(report_text) if reporting is not None:
                 incoming = replace(incoming, text=report_text)
-                return await self._report(scope, inbound, member, reporting, facts.locale, incoming, now)
+                outbound = await self._report(scope, inbound, member, reporting, facts.locale, incoming, now)
+                if facts.supervises and typed and _is_help(report_text):
+                    # A supervisor who also reports: the report's help, then what they can do above it.
+                    extra = Reply((Msg("oversight.help.supervisor"),))
+                    outbound = replace(outbound, replies=(*outbound.replies, extra))
+                return outbound
             case Report():
                 # A supervisor with no report of their own is not dropped into one: no dialog, no submission.
                 reply = (_say("service.supervisor_help", unit=_overseen(member)),)
+            case Oversight(view) if view is OversightView.LEAVE:
+                return await self._oversee(scope, inbound, member, facts.locale, now, intent)
+            case SwitchMembership():
+                return await self._oversee(scope, inbound, member, facts.locale, now, intent)
             case Oversight() | Compile() | Reminders() if not facts.supervises:
                 unit = (reporting[0] if reporting else member.memberships[0]).unit_name
                 reply = (_say("service.for_supervisors", unit=unit), _say("service.report_kept"))
+            case Oversight():
+                return await self._oversee(scope, inbound, member, facts.locale, now, intent)
             case _:
                 reply = (_say("service.not_yet", function=_function(intent)),)
                 if facts.reports:
                     reply += (_say("service.report_kept"),)
         return Outbound(inbound.chat_id, facts.locale, reply)
+
+    def _asker(self, inbound: Inbound, member: MemberView, locale: str, now: datetime) -> conversation.Asker:
+        return conversation.Asker(
+            member, inbound.channel, inbound.chat_id, locale, now, self.zone, self.bot_username
+        )
+
+    async def _oversee(
+        self,
+        scope: TurnScope,
+        inbound: Inbound,
+        member: MemberView,
+        locale: str,
+        now: datetime,
+        asked: Oversight | SwitchMembership | str,
+    ) -> Outbound:
+        """A supervisor's command or button (bot/oversight), every unit checked through `oversees`."""
+        session = await scope.session()
+        asker = self._asker(inbound, member, locale, now)
+        if isinstance(asked, str):
+            said = await conversation.on_action(session, asker, asked)
+        else:
+            said = await conversation.on_intent(session, asker, asked)
+        return self._outbound(inbound, locale, said)
+
+    @staticmethod
+    def _outbound(inbound: Inbound, locale: str, said: conversation.Said) -> Outbound:
+        notices = tuple(Notice(*notice) for notice in said.notices)
+        return Outbound(inbound.chat_id, locale, said.replies, notices)
 
     async def _report(
         self,
@@ -244,10 +308,15 @@ class ReportService:
         A supervisor writes their own unit's report only where the campaign expects one from that
         unit's level (it has a deadline there), e.g. a district reporting to the province.
         """
-        for membership in member.memberships:
+        current = member.current
+        # The unit the member chose to work in ("/donvi") first, then the others, highest first.
+        ordered = member.memberships
+        if current is not None and current is not ordered[0]:
+            ordered = (current, *(m for m in ordered if m is not current))
+        for membership in ordered:
             if membership.role == "reporter":
                 return membership, await self._campaign_for(scope, membership)
-        for membership in member.memberships:
+        for membership in ordered:
             campaign = await self._campaign_for(scope, membership)
             if campaign is not None and membership.level in campaign.levels:
                 return membership, campaign
@@ -286,6 +355,11 @@ class ReportService:
         locale = wanted if wanted in LOCALES else "vi"
         await set_locale(session, member.member_id, locale)
         return Outbound(inbound.chat_id, locale, (_say("service.language_set"),))
+
+
+def _is_help(text: str) -> bool:
+    recognised = recognise(text)
+    return isinstance(recognised, tuple) and recognised[0] is Command.HELP
 
 
 def _overseen(member: MemberView) -> str:

@@ -66,11 +66,11 @@ async def test_ai_chua_nop_in_the_middle_of_a_narrative_answer_is_not_part_of_it
     await cadre.says("Đã tổ chức 3 hội nghị quán triệt.")
 
     reply = await cadre.says("ai chua nop")
-    assert "chưa có chức năng" in reply and "giữ nguyên" in reply
+    assert "Chưa nộp — Huyện Mẫu" in reply
     assert await stored_answer(database) == "Đã tổ chức 3 hội nghị quán triệt."
 
     reply = await cadre.says("Ai chưa nộp?")
-    assert "chưa có chức năng" in reply
+    assert "Chưa nộp — Huyện Mẫu" in reply
     assert await stored_answer(database) == "Đã tổ chức 3 hội nghị quán triệt."
 
     # The narrative goes on where it was.
@@ -99,12 +99,14 @@ async def test_a_supervisor_with_no_report_of_their_own_is_not_dropped_into_one(
     assert "/baocao" not in welcome
     for typed in ("/trogiup", "trợ giúp"):
         assert "/chuanop" in await supervisor.says(typed)
-    for typed in ("/baocao", "báo cáo", "tiếp tục", "Đã tổ chức 3 hội nghị.", "/start " + codes["T"]):
+    # The deep link opened again goes to joining (already a member there): never into a report.
+    assert "Mục 1/5" not in await supervisor.says("/start " + codes["T"])
+    for typed in ("/baocao", "báo cáo", "tiếp tục", "Đã tổ chức 3 hội nghị."):
         reply = await supervisor.says(typed)
         assert "Tỉnh Mẫu" in reply and "không có báo cáo riêng" in reply, typed
         assert "/chuanop" in reply and "“tổng hợp”" in reply, typed
         assert "Mục 1/5" not in reply, typed
-    assert "chưa có chức năng" in await supervisor.says("chưa nộp")
+    assert "Chưa nộp — Tỉnh Mẫu" in await supervisor.says("chưa nộp")
     assert "chưa có chức năng" in await supervisor.says("tong hop")
     assert await count(database, Submission) == 0
     assert await count(database, DialogStateRow) == 0
@@ -120,7 +122,7 @@ async def test_a_district_supervisor_writes_the_district_s_own_report(world) -> 
     await supervisor.says("Huyện đã ban hành kế hoạch.")
     assert await stored_answer(database) == "Huyện đã ban hành kế hoạch."
     # Supervisor words still stay out of the answer.
-    assert "chưa có chức năng" in await supervisor.says("ai chua nop")
+    assert "Chưa nộp — Huyện Mẫu" in await supervisor.says("ai chua nop")
     assert await stored_answer(database) == "Huyện đã ban hành kế hoạch."
 
 
@@ -142,7 +144,7 @@ async def test_english_member_hears_not_yet_in_english(world) -> None:  # type: 
     assert "English" in await supervisor.says("/ngonngu")
     assert "Compiling reports is not available" in await supervisor.says("compile")
     assert "who has not submitted" in await supervisor.says("hello")
-    assert "Switching units is not available" in await supervisor.says("đơn vị X1")
+    assert "Not submitted — Tỉnh Mẫu" in await supervisor.says("missing")
 
 
 @pytest.fixture
