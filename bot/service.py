@@ -285,8 +285,8 @@ class ReportService:
         )
         turn = engine.step(context, loaded.state, incoming)
         saved = {e.question_id: e.answer for e in turn.effects if isinstance(e, SaveAnswer)}
-        # The stored count that supervisors read is the same Progress the cadre's "x/y" comes from.
-        answered = Progress.of(outline, {**loaded.answers, **saved}).answered_count if saved else None
+        # The stored counts that supervisors read are the same Progress the cadre's "x/y" comes from.
+        progress = Progress.of(outline, {**loaded.answers, **saved}) if saved else None
         await save_turn(
             conn,
             member_id=member.member_id,
@@ -295,7 +295,9 @@ class ReportService:
             state=turn.state,
             effects=turn.effects,
             now=now,
-            answered=answered,
+            answered=progress.answered_count if progress else None,
+            required=progress.required_count if progress else None,
+            sections=progress.sections_answered if progress else None,
         )
         return Outbound(inbound.chat_id, locale, turn.replies)
 

@@ -60,6 +60,7 @@ class Progress:
         init=False, default=None, repr=False, compare=False
     )
     _problems: tuple[Problem, ...] | None = field(init=False, default=None, repr=False, compare=False)
+    _sections: tuple[str, ...] | None = field(init=False, default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", self.plan.hidden_by(self.answers))
@@ -147,6 +148,22 @@ class Progress:
     def total(self) -> int:
         """Answerable questions in the outline, whatever the answers."""
         return self.plan.total
+
+    @property
+    def sections_answered(self) -> tuple[str, ...]:
+        """The ids of the outline's sections that are done, in outline order: at least one question
+        of the section is answered and every required question of it that applies has an answer
+        (what a supervisor's "tiến độ" counts per section; stored with the answered count)."""
+        sections = self._sections
+        if sections is None:
+            applicable, _, _, missing = self._counted()
+            answers = self.answers
+            answered = {item.section for item in applicable if is_answered(item, answers.get(item.id))}
+            answered -= {item.section for item in missing}
+            outline = self.plan.outline.sections
+            sections = tuple(outline[index].id for index in sorted(answered))
+            object.__setattr__(self, "_sections", sections)
+        return sections
 
     @property
     def complete(self) -> bool:

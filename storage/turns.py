@@ -100,6 +100,15 @@ _TOUCH_SUBMISSION = Sql(
     time_in=frozenset({"now"}),
 )
 
+# The counts a supervisor's "tiến độ" and "ai chưa nộp" read (storage/oversight.py), all three from
+# the one Progress of the turn's answers: no supervisor query ever reads answers.
+_TOUCH_COUNTS = Sql(
+    "UPDATE submissions SET last_activity_at = :now, answered_count = :answered, "
+    "required_count = :required, sections_answered = :sections WHERE id = :submission_id",
+    json_in=frozenset({"sections"}),
+    time_in=frozenset({"now"}),
+)
+
 # Both guarded by the status and version this turn read: a supervisor's return or approval that
 # committed meanwhile makes them change nothing, and the turn is run again on the new row.
 _REOPEN = Sql(
@@ -240,9 +249,13 @@ async def save_turn(
     effects: Iterable[Effect],
     now: datetime,
     answered: int | None = None,
+    required: int | None = None,
+    sections: Sequence[str] | None = None,
 ) -> None:
     """Write the effects and the new dialog state; raises TurnConflict if the dialog state or the
-    submission moved under us. `answered`: the answered count by dialogs.progress, after the turn."""
+    submission moved under us. `answered`, `required`, `sections`: the answered count, the required
+    count and the done sections by dialogs.progress after the turn (`Progress.answered_count`,
+    `.required_count`, `.sections_answered`); written when answers were saved."""
     submission = loaded.submission
     status, version = submission.status, submission.version
     answers = dict(loaded.answers)
@@ -303,10 +316,13 @@ async def save_turn(
         await db.run(_SAVE_REVISION, saves)
         # The count is the engine's (dialogs.progress, the one definition of "answered"); storage
         # never counts by a rule of its own. Without one the stored count is left as it was.
-        await db.run(
-            _TOUCH_SUBMISSION if answered is not None else _TOUCH_ACTIVITY,
-            {"now": now, "answered": answered, "submission_id": submission_id},
-        )
+        touch: dict[str, Any] = {"now": now, "answered": answered, "submission_id": submission_id}
+        if answered is None:
+            await db.run(_TOUCH_ACTIVITY, touch)
+        elif required is None or sections is None:
+            await db.run(_TOUCH_SUBMISSION, touch)
+        else:
+            await db.run(_TOUCH_COUNTS, {**touch, "required": required, "sections": list(sections)})
 
     raw = state.to_json()
     keys = {"member_id": member_id, "campaign_id": campaign_id, "state": raw, "now": now}

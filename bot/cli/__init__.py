@@ -15,9 +15,9 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here, not at module import, so `import bot.cli` stays cheap and side-effect free.
-    from bot.cli import admin, chat, outline, telegram
+    from bot.cli import admin, chat, outline, oversight, telegram
 
-    for module in (admin, chat, outline, telegram):
+    for module in (admin, chat, outline, oversight, telegram):
         module.register(app)
 
 
