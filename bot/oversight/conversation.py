@@ -325,6 +325,9 @@ async def _submitted(
     if view is None or view.submitted_version is None:
         raise _Stop(_say("oversight.decide.not_submitted", unit=unit.name))
     expected = view.version if version is None else version
+    if view.status in ("draft", "returned") and expected >= view.version:
+        # The version being corrected now: nothing of it is submitted yet.
+        raise _Stop(_say("oversight.decide.not_resubmitted", unit=unit.name, version=view.version))
     why = {
         "draft": "submissions.error.reopened",
         "returned": "submissions.error.already_returned",

@@ -28,6 +28,8 @@ EN_SUPERVISOR = MemberFacts(joined=True, roles=frozenset({"supervisor"}), locale
 SAME = Report("<the text itself>")  # stands for Report(text): the message goes to the engine as typed
 NO_CODE = Join(None)
 MISSING = Oversight(OversightView.MISSING)
+MEMBERS_X1 = Oversight(OversightView.MEMBERS, "X1")
+REMOVE_X1 = Oversight(OversightView.REMOVE, "X1 17")
 PROGRESS = Oversight(OversightView.PROGRESS)
 APPROVE = Oversight(OversightView.APPROVE)
 RETURN = Oversight(OversightView.RETURN)
@@ -45,7 +47,7 @@ TABLE: list[tuple[str, Intent, Intent, Intent]] = [
     ("K7QM-4XPB", Join("K7QM-4XPB"), Join("K7QM-4XPB"), Join("K7QM-4XPB")),
     ("k7qm4xpb", Join("k7qm4xpb"), Join("k7qm4xpb"), Join("k7qm4xpb")),
     ("K7QM 4XPB", Join("K7QM 4XPB"), Join("K7QM 4XPB"), Join("K7QM 4XPB")),
-    ("Ｋ７ＱＭ－４ＸＰＢ", Join("Ｋ７ＱＭ－４ＸＰＢ"), Join("Ｋ７ＱＭ－４ＸＰＢ"), Join("Ｋ７ＱＭ－４ＸＰＢ")),
+    ("Ｋ７ＱＭ－４ＸＰＢ", *[Join("Ｋ７ＱＭ－４ＸＰＢ")] * 3),
     ("/start K7QM-4XPB", Join("K7QM-4XPB"), Join("K7QM-4XPB"), Join("K7QM-4XPB")),
     ("/start@baocao_bot K7QM4XPB", Join("K7QM4XPB"), Join("K7QM4XPB"), Join("K7QM4XPB")),
     ("/start ABCD1234", Join("ABCD1234"), Report("/baocao"), Report("/baocao")),  # vowels: never a code
@@ -137,14 +139,14 @@ TABLE: list[tuple[str, Intent, Intent, Intent]] = [
     # members, invites, leaving
     ("/thanhvien", NO_CODE, Oversight(OversightView.MEMBERS), Oversight(OversightView.MEMBERS)),
     ("thành viên", NO_CODE, Oversight(OversightView.MEMBERS), Oversight(OversightView.MEMBERS)),
-    ("/thanhvien X1", NO_CODE, Oversight(OversightView.MEMBERS, "X1"), Oversight(OversightView.MEMBERS, "X1")),
+    ("/thanhvien X1", NO_CODE, MEMBERS_X1, MEMBERS_X1),
     (
         "/moi X1 reporter 5 30",
         NO_CODE,
         Oversight(OversightView.INVITE, "X1 reporter 5 30"),
         Oversight(OversightView.INVITE, "X1 reporter 5 30"),
     ),
-    ("/xoa X1 17", NO_CODE, Oversight(OversightView.REMOVE, "X1 17"), Oversight(OversightView.REMOVE, "X1 17")),
+    ("/xoa X1 17", NO_CODE, REMOVE_X1, REMOVE_X1),
     ("/roikhoi", NO_CODE, Oversight(OversightView.LEAVE), Oversight(OversightView.LEAVE)),
     ("rời khỏi", NO_CODE, Oversight(OversightView.LEAVE), Oversight(OversightView.LEAVE)),
     ("mời", NO_CODE, SAME, SAME),
