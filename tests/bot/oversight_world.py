@@ -60,8 +60,7 @@ UNITS = [
 NAMES = {row.code: row.name for row in UNITS}
 
 
-@pytest.fixture
-def small_outline(monkeypatch: pytest.MonkeyPatch) -> None:
+def use_small_outline(monkeypatch: pytest.MonkeyPatch) -> None:
     """The campaign collects SMALL: in the cadres' dialog and in the supervisors' pages."""
     monkeypatch.setattr(bot.service, "get_outline", lambda *args, **kwargs: SMALL)
     monkeypatch.setattr(storage.oversight, "get_outline", lambda *args, **kwargs: SMALL)
@@ -97,7 +96,8 @@ async def build_province(database: Database, *, with_campaign: bool = True) -> P
 
 
 @pytest.fixture
-async def province(database: Database, small_outline: None) -> Province:
+async def province(database: Database, monkeypatch: pytest.MonkeyPatch) -> Province:
+    use_small_outline(monkeypatch)
     return await build_province(database)
 
 
