@@ -49,6 +49,10 @@ class Cadre:
     async def says(self, text: str) -> str:
         return text_of(await self.send(text))
 
+    async def says_action(self, action: str) -> str:
+        """Presses a button with this action (or forges one)."""
+        return text_of(await self.send(action=action))
+
 
 @pytest.fixture
 async def world(database):  # type: ignore[no-untyped-def]
