@@ -264,15 +264,15 @@ def _route_words(text: str, member: MemberFacts) -> Intent | None:
             kind = _match(exact[:-cut], folded[:-cut], marked, member)
             if kind in _ASKS:
                 return _intent(kind, "", member)
-    # A command with its argument: "đơn vị QT-HL", "ngôn ngữ tiếng Anh".
+    # A command with its argument: "đơn vị QT-HL", "thành viên X1", "ngôn ngữ tiếng Anh".
     for cut in (1, 2):
         if len(folded) <= cut:
             break
         kind = _match(exact[:-cut], folded[:-cut], marked, member)
         if kind is _Kind.LANGUAGE and (locale := _LANGUAGE_NAMES.get(" ".join(folded[-cut:]))):
             return Language(locale)
-        if kind is _Kind.SWITCH and cut == 1 and _is_unit_code(raw[-1]):
-            return SwitchMembership(raw[-1])
+        if kind in (_Kind.SWITCH, _Kind.MEMBERS) and cut == 1 and _is_unit_code(raw[-1]):
+            return _intent(kind, raw[-1], member)
     return None
 
 

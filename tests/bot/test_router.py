@@ -140,6 +140,8 @@ TABLE: list[tuple[str, Intent, Intent, Intent]] = [
     ("/thanhvien", NO_CODE, Oversight(OversightView.MEMBERS), Oversight(OversightView.MEMBERS)),
     ("thành viên", NO_CODE, Oversight(OversightView.MEMBERS), Oversight(OversightView.MEMBERS)),
     ("/thanhvien X1", NO_CODE, MEMBERS_X1, MEMBERS_X1),
+    ("thành viên X1", NO_CODE, MEMBERS_X1, MEMBERS_X1),
+    ("thành viên tích cực", NO_CODE, SAME, SAME),
     (
         "/moi X1 reporter 5 30",
         NO_CODE,
