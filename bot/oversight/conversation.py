@@ -233,7 +233,7 @@ async def _missing(
 ) -> Said:
     campaign = await _campaign(session, asker, unit)
     found = await views.missing_page(
-        session, campaign, unit, asker.today, page=page, page_size=pages.MISSING_PAGE_SIZE
+        session, campaign, unit, asker.today, page=page, page_size=pages.missing_page_size(asker.channel)
     )
     reply = pages.missing_reply(
         found, campaign.title, asker.today, asker.zone, top_unit_id=_top(asker, unit), asked_page=page
@@ -408,7 +408,7 @@ async def _return(
         {"campaign": campaign.title, "unit": unit.name, "version": expected, "reason": reason},
     )
     notices = await _notices(session, asker, unit, notice)
-    shown = pages.short(reason, pages.COMMENT_CHARS)
+    shown = pages.short(reason, pages.REASON_CHARS)
     if notices:
         said = _say(
             "oversight.return.done", unit=unit.name, version=expected, reason=shown, count=len(notices)

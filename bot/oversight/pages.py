@@ -34,14 +34,24 @@ if TYPE_CHECKING:
     from storage.members import UnitMember
     from storage.units import UnitView
 
-MISSING_PAGE_SIZE = 6  # units with long names, contacts and a return comment still fit 2,000 characters
+# Units with the longest names, codes, contacts and a return comment, and what to type for each, still
+# fit one message of 2,000 characters (Zalo); Telegram (4,096) and the terminal take twice as many.
+MISSING_PAGE_SIZE = 4
+_LONGER_PAGES = {"telegram": 8, "console": 8}
 CHILDREN_PAGE_SIZE = 10
-NAME_CHARS = 80
-COMMENT_CHARS = 160
+NAME_CHARS = 48
+TITLE_CHARS = 60
+COMMENT_CHARS = 70  # in a list of units
+REASON_CHARS = 600  # a return reason shown on its own
 CONTACTS_SHOWN = 2
 CHANGES_SHOWN = 12
 
 _CHANNEL_NAMES = {"telegram": "Telegram", "zalo_oa": "Zalo", "zalo_bot": "Zalo", "console": "terminal"}
+
+
+def missing_page_size(channel: str) -> int:
+    """How many units a page of "ai chưa nộp" lists on `channel`."""
+    return _LONGER_PAGES.get(channel, MISSING_PAGE_SIZE)
 
 
 def short(text: str, limit: int) -> str:
@@ -75,7 +85,7 @@ def contacts(found: Sequence[Contact]) -> Msg:
     shown = tuple(
         Msg(
             "oversight.contact",
-            {"name": short(c.name, 40), "channel": _CHANNEL_NAMES.get(c.channel, c.channel)},
+            {"name": short(c.name, 24), "channel": _CHANNEL_NAMES.get(c.channel, c.channel)},
         )
         for c in found[:CONTACTS_SHOWN]
     )
@@ -115,14 +125,19 @@ def missing_reply(
     if asked_page is not None and asked_page != page.page:
         body.append(Msg("oversight.page.stale", {"page": asked_page + 1, "shown": page.page + 1}))
     if page.total_missing == 0:
-        body.append(Msg("oversight.missing.none", {"unit": under.name, "campaign": campaign_title}))
+        body.append(
+            Msg(
+                "oversight.missing.none",
+                {"unit": short(under.name, TITLE_CHARS), "campaign": short(campaign_title, TITLE_CHARS)},
+            )
+        )
     else:
         body.append(
             Msg(
                 "oversight.missing.header",
                 {
-                    "unit": under.name,
-                    "campaign": campaign_title,
+                    "unit": short(under.name, TITLE_CHARS),
+                    "campaign": short(campaign_title, TITLE_CHARS),
                     "missing": page.total_missing,
                     "page": page.page + 1,
                     "pages": max(page.pages, 1),
