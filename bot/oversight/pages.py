@@ -21,6 +21,7 @@ from dialogs.progress import Progress, has_value
 from storage.members import MembershipView
 
 if TYPE_CHECKING:
+    from storage.members import UnitMember
     from storage.oversight import (
         Change,
         Contact,
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
         ProgressReport,
         ReviewView,
     )
-
-    from storage.members import UnitMember
     from storage.units import UnitView
 
 # Units with the longest names, codes, contacts and a return comment, and what to type for each, still
@@ -333,7 +332,7 @@ def review_reply(
                 Msg("oversight.review.submitted", {"at": view.submitted_at, "by": view.submitted_by or "—"})
             )
         if view.status == "returned" and view.reviewed_at is not None:
-            comment = short(view.returned_comment or "—", COMMENT_CHARS)
+            comment = short(view.returned_comment or "—", REASON_CHARS)
             body.append(Msg("oversight.review.returned", {"at": view.reviewed_at, "comment": comment}))
         if view.status == "approved" and view.reviewed_at is not None:
             body.append(Msg("oversight.review.approved", {"at": view.reviewed_at}))
