@@ -41,6 +41,9 @@ class TelegramSettings(BaseModel):
     chat_messages_per_second: float = 1.0
     chat_burst: int = 3
     polling_timeout: int = 30
+    # The bot's @username, for invite deep links (https://t.me/<name>?start=CODE); unset: learnt
+    # from getMe when `poll` or `serve` starts.
+    bot_username: str | None = None
 
 
 class OutboxSettings(BaseModel):

@@ -115,6 +115,7 @@ async def _poll(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with runtime(settings, telegram_sender=sender) as running:
+        running.service.bot_username = running.service.bot_username or me.username
         _tune_gc(settings)
         typer.echo(t("telegram.polling", "vi", bot=me.username or me.full_name), err=True)
         await running.poll(stop)
@@ -136,7 +137,9 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     url = settings.public_url.rstrip("/") + TELEGRAM_WEBHOOK_PATH
     await sender.set_webhook(url, secret)
     await sender.set_commands()
+    me = await sender.me()
     async with runtime(settings, telegram_sender=sender) as running:
+        running.service.bot_username = running.service.bot_username or me.username
         app = create_app(settings, running=running)
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", access_log=False, lifespan="on"
