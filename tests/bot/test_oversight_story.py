@@ -123,3 +123,18 @@ async def test_a_member_of_two_units_lists_and_switches_them(province: Province)
     assert "đã trả lời 0/3" in await member.says("/baocao")  # the other unit's report is its own
     await member.says("/donvi X12")
     assert "đã trả lời 1/3" in await member.says("/baocao")
+
+
+async def test_help_lists_the_supervisor_commands_and_both_sets_for_one_who_also_reports(
+    province: Province,
+) -> None:
+    district = await province.joined("h1", "H1")
+    shown = await district.says("trợ giúp")
+    assert "/chuanop" in shown and "/thanhvien" in shown and "/moi" in shown and "/roikhoi" in shown
+    both = await province.joined("x11", "X11")
+    assert "Chào mừng" in await both.says(province.codes["H1"])  # oversees the district too
+    shown = await both.says("/trogiup")
+    assert "Việc của cán bộ theo dõi" in shown and "/tralai" in shown
+    assert shown.index("/baocao — “báo cáo”") < shown.index("Việc của cán bộ theo dõi")  # the report's first
+    reporter = await province.joined("x12", "X12")
+    assert "Việc của cán bộ theo dõi" not in await reporter.says("trợ giúp")
