@@ -191,10 +191,15 @@ def _grassroots(unit: Any) -> ColumnElement[bool]:
 
 
 async def _buckets(
-    session: AsyncSession, campaign: CampaignSummary, bucket: Any, where: ColumnElement[bool], today: date
+    session: AsyncSession,
+    campaign: CampaignSummary,
+    unit: UnitView,
+    bucket: Any,
+    where: ColumnElement[bool],
+    today: date,
 ) -> list[_Bucket]:
-    """The grassroots units under each unit of `bucket` chosen by `where` (the children of the unit
-    asked about, or that unit alone), counted in one grouped query."""
+    """The grassroots units under each unit of `bucket` chosen by `where` (the children of `unit`,
+    or `unit` alone), counted in one grouped query."""
     u, s = _UNITS.alias("u"), _SUBMISSIONS
     # The end of the child's path range: "/1/5/" → "/1/5" + "0" ('0' is the character after '/').
     upper = func.substr(bucket.c.path, 1, func.length(bucket.c.path) - 1).op("||")(literal_column("'0'"))
@@ -225,7 +230,9 @@ async def _buckets(
                 s, and_(s.c.unit_id == u.c.id, s.c.campaign_id == campaign.id)
             )
         )
-        .where(where, _grassroots(u))
+        # The whole subtree's range as constants too: PostgreSQL estimates a province's few thousand
+        # rows from it (and probes indexes) instead of guessing from the per-child range.
+        .where(where, u.c.path >= unit.path, u.c.path < unit.path[:-1] + "0", _grassroots(u))
         .group_by(bucket.c.id, bucket.c.code, bucket.c.name, bucket.c.level, sections)
     )
     found: dict[int, _Bucket] = {}
@@ -270,10 +277,10 @@ async def _children_or_self(
 ) -> tuple[list[_Bucket], bool]:
     """Buckets per child of the unit; the unit alone (and False) if it has no child."""
     bucket = _UNITS.alias("c")
-    children = await _buckets(session, campaign, bucket, bucket.c.parent_id == unit.id, today)
+    children = await _buckets(session, campaign, unit, bucket, bucket.c.parent_id == unit.id, today)
     if children:
         return children, True
-    return await _buckets(session, campaign, bucket, bucket.c.id == unit.id, today), False
+    return await _buckets(session, campaign, unit, bucket, bucket.c.id == unit.id, today), False
 
 
 def _total(unit: UnitView, buckets: list[_Bucket]) -> _Bucket:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 from dialogs.builtin import get_outline
 from dialogs.progress import Progress
@@ -339,3 +339,24 @@ async def test_the_latest_campaign_covering_a_unit(world: World) -> None:
     assert in_district is not None and in_district.id == newer
     assert elsewhere is not None and elsewhere.id == world.campaign.id
     assert outside is None
+
+
+async def test_a_country_sized_question_is_one_grouped_query_plus_the_page_s_units(world: World) -> None:
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *_: object) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(world.db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with world.db.session() as session:
+            await progress_report(session, world.campaign, world.units["QT"], TODAY)
+            progress = len(statements)
+            await missing_page(session, world.campaign, world.units["QT"], TODAY)
+            page = len(statements) - progress
+    finally:
+        event.remove(world.db.engine.sync_engine, "before_cursor_execute", seen)
+    # No answer is read: the counts every turn keeps on the submission are enough.
+    assert not any("answers" in statement for statement in statements)
+    assert progress == 1
+    assert page == 3  # the grouped counts, then the communes on the page and their contacts
