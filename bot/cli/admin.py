@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from bot.cli.common import fail, log, run_async, setup_logging
+from bot.cli.common import fail, log, require_secret, run_async, setup_logging
 from bot.config import Settings
 from bot.i18n import t
 
@@ -255,12 +255,13 @@ async def _invite(settings: Settings, unit_code: str, role: str, uses: int, days
         check_role(role)
     except InviteRefused as error:
         _refuse(error)
+    secret = require_secret(settings)
     db = await _open(settings)
     now = utcnow()
     try:
         async with db.session() as session, session.begin():
             target = await require_unit(session, unit_code)
-            code = await create_invite(session, unit_code, role, uses=uses, days=days, now=now)
+            code = await create_invite(session, unit_code, role, uses=uses, days=days, now=now, secret=secret)
     except (UnknownUnit, InviteRefused) as error:
         _refuse(error)
     finally:
