@@ -199,7 +199,7 @@ async def redeem_invite(
         reason = "already_member" if result.already_member else "joined"
         await _attempt(session, channel, external_id, now, reason, ok=True, unit_id=result.unit_id)
         if not result.already_member:
-            await _audit_join(session, result, now)
+            await _audit_join(session, result, now, f"{channel}:{external_id}")
         return result
     await _attempt(session, channel, external_id, now, result.reason, unit_id=unit_id)
     if result.reason != "busy":
@@ -274,7 +274,7 @@ async def _member_of(session: AsyncSession, channel: str, external_id: str) -> i
     )
 
 
-async def _audit_join(session: AsyncSession, joined: Redeemed, now: datetime) -> None:
+async def _audit_join(session: AsyncSession, joined: Redeemed, now: datetime, account: str) -> None:
     name = clean_line(
         await session.scalar(select(Member.display_name).where(Member.id == joined.member_id)) or ""
     )
@@ -289,7 +289,7 @@ async def _audit_join(session: AsyncSession, joined: Redeemed, now: datetime) ->
         action,
         at=now,
         member_id=joined.member_id,
-        actor=name,
+        actor=name or account,  # someone with no name on their channel is known by their account
         unit_id=joined.unit_id,
         detail=detail,
     )

@@ -222,3 +222,10 @@ async def test_a_failed_attempt_is_recorded_even_though_nobody_joined(db: Databa
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Member)) == 0
         assert await session.scalar(select(func.count()).select_from(JoinAttempt)) == 1
+
+
+async def test_someone_with_no_name_on_their_channel_is_on_record_by_their_account(db: Database) -> None:
+    await redeem(db, await issue(db), user="303", name="")
+    async with db.session() as session:
+        actor = await session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "joined"))
+    assert actor == "telegram:303"
