@@ -48,6 +48,7 @@ from fastapi import FastAPI, Request, Response
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:BENCH-token_for-the-fake-bot-api"
 SECRET = "bench-secret"
+SECRET_KEY = "bench-secret-key-0123456789"  # BAOCAO_SECRET_KEY: invite codes are hashed under it
 PYTHON = sys.executable
 NARRATIVE = "Đảng ủy đã tổ chức hội nghị quán triệt Chỉ thị 30-CT/TW cho cán bộ, đảng viên và Nhân dân."
 
@@ -358,7 +359,8 @@ async def prepare_database(url: str, members: int) -> list[str]:
         async with db.session() as session, session.begin():
             deadlines = {"xa": date(2030, 6, 30), "huyen": date(2030, 7, 30), "tinh": date(2030, 8, 30)}
             await create_campaign(session, "ct30-20nam", 1, "Tổng kết 20 năm Chỉ thị 30", "T", deadlines)
-            return [await create_invite(session, f"X{i}", "reporter", uses=1, days=30, now=now)
+            return [await create_invite(session, f"X{i}", "reporter", uses=1, days=30, now=now,
+                                        secret=SECRET_KEY)
                     for i in range(members)]
     finally:
         await db.dispose()
@@ -376,6 +378,7 @@ def our_rows(api: str, options: argparse.Namespace, echo_fastapi: float, gc_free
         BAOCAO_TELEGRAM_TOKEN=TOKEN,
         BAOCAO_TELEGRAM_API_BASE=api,
         BAOCAO_TELEGRAM_WEBHOOK_SECRET=SECRET,
+        BAOCAO_SECRET_KEY=SECRET_KEY,
         BAOCAO_PUBLIC_URL="https://bench.example.vn",
         BAOCAO_TELEGRAM_MESSAGES_PER_SECOND="1000000",
         BAOCAO_TELEGRAM_CHAT_MESSAGES_PER_SECOND="1000",

@@ -32,6 +32,7 @@ from storage.models import AnswerRevision, DialogStateRow, Identity, Member, Mem
 from storage.units import UnitRow, import_units
 
 OUTLINE = "ct30-20nam"
+SECRET = "bench-secret-key-0123456789"  # BAOCAO_SECRET_KEY: invite codes are hashed under it
 # The version the README's figures were measured on; the campaign and the mirrors must agree on it.
 OUTLINE_VERSION = 1
 NARRATIVE = "Đảng ủy đã tổ chức hội nghị quán triệt Chỉ thị 30-CT/TW cho cán bộ, đảng viên và Nhân dân. "
@@ -110,10 +111,10 @@ async def prepare(url: str, members: int) -> tuple[Database, list[str]]:
             {"xa": date(2030, 6, 30), "tinh": date(2030, 8, 31)},
         )
         codes = [
-            await create_invite(session, f"X{i}", "reporter", uses=1, days=30, now=now)
+            await create_invite(session, f"X{i}", "reporter", uses=1, days=30, now=now, secret=SECRET)
             for i in range(members)
         ]
-    service = ReportService(db)
+    service = ReportService(db, secret=SECRET)
     for i, code in enumerate(codes):
         await service.handle(Inbound("bench", f"m{i}", f"m{i}", Incoming(text=code), update_id=f"join-{i}"))
     return db, [f"m{i}" for i in range(members)]
@@ -122,7 +123,7 @@ async def prepare(url: str, members: int) -> tuple[Database, list[str]]:
 async def bench_full(url: str, members: int, turns: int) -> dict[str, float]:
     db, users = await prepare(url, members)
     outline = get_outline(OUTLINE, OUTLINE_VERSION)
-    service = ReportService(db)
+    service = ReportService(db, secret=SECRET)
     errors = 0
     latencies: list[float] = []
     expected_saves = 0
@@ -253,7 +254,7 @@ async def seed_dialogs(db: Database, count: int, start: int) -> None:
 
 async def bench_memory(url: str, sizes: list[int], turns: int) -> list[tuple[int, float]]:
     db, users = await prepare(url, 50)
-    service = ReportService(db)
+    service = ReportService(db, secret=SECRET)
     seeded = 0
     results = []
     for size in sizes:

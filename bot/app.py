@@ -111,7 +111,9 @@ async def runtime(
         if db is None:
             db = Database.connect(settings.database.url, pool_size=settings.database.pool_size)
             stack.push_async_callback(db.dispose)
-        service = ReportService(db, zone=settings.zone, bot_username=settings.telegram.bot_username)
+        service = ReportService(
+            db, secret=settings.secret, zone=settings.zone, bot_username=settings.telegram.bot_username
+        )
         channels = Channels()
         outbox = Outbox(
             db,

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Where local time is shown (receipts, "last seen") and scheduled (reminders at working hours).
     timezone: str = "Asia/Ho_Chi_Minh"
     public_url: str | None = None
+    # The server's secret: invite codes are stored as an HMAC under it (storage.invites), so a copy of
+    # the database alone gives no code away. `serve`, `poll` and `invite` refuse to run without it.
+    secret_key: SecretStr | None = None
     # Freeze the objects built at start-up out of the garbage collector's reach (see README, Telegram).
     gc_freeze: bool = True
 
@@ -95,6 +98,11 @@ class Settings(BaseSettings):
             nested[field] = values.pop(key)
             values[group] = nested
         return values
+
+    @property
+    def secret(self) -> str | None:
+        """BAOCAO_SECRET_KEY's value; None when it is unset or empty."""
+        return self.secret_key.get_secret_value() if self.secret_key else None
 
     @property
     def zone(self) -> ZoneInfo:

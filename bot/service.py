@@ -43,7 +43,7 @@ from dialogs.progress import Progress
 from dialogs.text import clean
 from storage.campaigns import CampaignSummary, all_campaigns, campaigns_for_unit
 from storage.db import Database
-from storage.invites import RedeemFailure, redeem_invite
+from storage.invites import RedeemFailure, normalise_code, redeem_invite
 from storage.members import MembershipView, MemberView, load_member, set_locale
 from storage.transaction import TurnScope, turn_transaction
 from storage.turns import TurnConflict, claim_update, load_turn, save_turn
@@ -107,11 +107,15 @@ class ReportService:
         self,
         db: Database,
         *,
+        secret: str | None,
         clock: Callable[[], datetime] | None = None,
         zone: tzinfo | None = None,
         bot_username: str | None = None,
     ) -> None:
         self.db = db
+        # BAOCAO_SECRET_KEY, under which invite codes are hashed (storage.invites); None: nobody can
+        # join here (`serve` and `poll` refuse to start without it, the terminal chat tells so).
+        self.secret = secret
         self.bot_username = bot_username  # Telegram's @name, for invite deep links (None: codes only)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.zone = zone  # Settings.timezone: where "còn 5 ngày" is counted (None: Asia/Ho_Chi_Minh)
@@ -193,7 +197,7 @@ class ReportService:
         intent = route(text, facts) if typed or not facts.joined else Report(text)
 
         if isinstance(intent, Join) or member is None:
-            return await self._join(await scope.session(), inbound, intent, now)
+            return await self._join(await scope.session(), inbound, intent, now, member)
         reply: tuple[Reply, ...]
         match intent:
             case Language(wanted):
@@ -226,7 +230,7 @@ class ReportService:
 
     def _asker(self, inbound: Inbound, member: MemberView, locale: str, now: datetime) -> conversation.Asker:
         return conversation.Asker(
-            member, inbound.channel, inbound.chat_id, locale, now, self.zone, self.bot_username
+            member, inbound.channel, inbound.chat_id, locale, now, self.zone, self.bot_username, self.secret
         )
 
     async def _oversee(
@@ -333,23 +337,61 @@ class ReportService:
         ancestors = set(ancestor_ids(membership.path))
         return next((c for c in self._campaigns[1] if c.root_unit_id in ancestors), None)
 
-    async def _join(self, session: AsyncSession, inbound: Inbound, intent: Intent, now: datetime) -> Outbound:
-        if not isinstance(intent, Join) or intent.code is None:
-            return Outbound(inbound.chat_id, "vi", (_say("service.need_invite"),))
+    async def _join(
+        self,
+        session: AsyncSession,
+        inbound: Inbound,
+        intent: Intent,
+        now: datetime,
+        member: MemberView | None = None,
+    ) -> Outbound:
+        """A code sent by a stranger, or by a member (`member`) joining another unit or raising a role."""
+        locale = member.locale if member is not None and member.locale in LOCALES else "vi"
+        code = intent.code if isinstance(intent, Join) else None
+        if code is None and member is None and normalise_code(inbound.incoming.text) is not None:
+            # A stranger's code typed in a shape the router does not look for (full-width, spaced
+            # out "K7 QM - 4X PB"): whatever reads as a code's 8 symbols is tried as one.
+            code = inbound.incoming.text
+        if code is None:
+            return Outbound(inbound.chat_id, locale, (_say("service.need_invite"),))
+        if not self.secret:
+            return Outbound(inbound.chat_id, locale, (_say("service.invite.no_secret"),))
         result = await redeem_invite(
-            session, intent.code, inbound.channel, inbound.user_id, inbound.display_name, now
+            session,
+            code,
+            inbound.channel,
+            inbound.user_id,
+            inbound.display_name,
+            now,
+            secret=self.secret,
         )
         if isinstance(result, RedeemFailure):
-            return Outbound(inbound.chat_id, "vi", (_say(f"service.invite.{result.reason}"),))
+            if result.reason == "limited":
+                # Told once already to wait: a reply per guess would let guessing cost us messages.
+                return Outbound(inbound.chat_id, locale, ())
+            failure = (Msg(f"service.invite.{result.reason}"),)
+            if result.wait_minutes:
+                failure += (Msg("service.invite.wait", {"minutes": result.wait_minutes}),)
+            return Outbound(inbound.chat_id, locale, (Reply(failure),))
         role = Msg(f"service.role.{result.role}")
-        # A supervisor has no report to start: point them to what they can type instead.
-        joined = "service.joined" if result.role == "reporter" else "service.joined_supervisor"
-        body = (Msg(joined, {"unit": result.unit_name, "role": role}),)
+        body: tuple[Msg, ...]
+        if result.already_member:
+            body = (Msg("service.invite.already_member", {"unit": result.unit_name, "role": role}),)
+            return Outbound(inbound.chat_id, locale, (Reply(body),))
+        if result.previous_role is not None:
+            old = Msg(f"service.role.{result.previous_role}")
+            body = (Msg("service.invite.role_raised", {"unit": result.unit_name, "old": old, "role": role}),)
+        elif member is not None and member.memberships:
+            body = (Msg("service.invite.added", {"unit": result.unit_name, "role": role}),)
+        else:
+            # A supervisor has no report to start: point them to what they can type instead.
+            joined = "service.joined" if result.role == "reporter" else "service.joined_supervisor"
+            body = (Msg(joined, {"unit": result.unit_name, "role": role}),)
         # The deadline of the unit's level in its newest campaign, from the first message on.
         campaigns = await campaigns_for_unit(session, result.unit_id)
         if campaigns and campaigns[0].due_on is not None:
             body += (deadline_msg(campaigns[0].due_on, now, self.zone),)
-        return Outbound(inbound.chat_id, "vi", (Reply(body),))
+        return Outbound(inbound.chat_id, locale, (Reply(body),))
 
     async def _switch_language(
         self, session: AsyncSession, inbound: Inbound, member: MemberView, wanted: str

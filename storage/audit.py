@@ -7,13 +7,17 @@ transaction as the change itself, so the trail never tells of something that did
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeAlias
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.models import AuditEvent
+from dialogs.text import clean_line
+from storage.hot import Sql
+from storage.models import AuditEvent, Member, Unit
+from storage.units import in_subtree
 
 Action: TypeAlias = Literal[
     "joined",  # a member joined a unit with a code
@@ -56,3 +60,66 @@ async def record(
             detail=dict(detail) if detail else None,
         )
     )
+
+
+# The same row written from a turn (storage.turns.save_turn), on the hot path's executor: the member's
+# name then and the submission's unit and campaign are read by the insert itself, so an event costs
+# one statement and a turn without one costs nothing.
+TURN_EVENT = Sql(
+    "INSERT INTO audit_events (at, action, member_id, actor, unit_id, campaign_id, submission_id, detail) "
+    "VALUES (:at, :action, :member_id, "
+    "COALESCE((SELECT display_name FROM members WHERE id = :member_id), ''), "
+    "(SELECT unit_id FROM submissions WHERE id = :submission_id), "
+    "(SELECT campaign_id FROM submissions WHERE id = :submission_id), :submission_id, :detail)",
+    json_in=frozenset({"detail"}),
+    time_in=frozenset({"at"}),
+)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One event as `baocao audit` lists it."""
+
+    at: datetime
+    action: str
+    actor: str  # the name they had then; "operator" for the command line
+    member_id: int | None
+    unit_code: str
+    unit_name: str
+    campaign_id: int | None
+    submission_id: int | None
+    detail: Mapping[str, Any]
+
+
+async def audit_for_unit(
+    session: AsyncSession, unit_id: int, since: datetime | None = None
+) -> list[AuditRow]:
+    """Every event of the unit and of the units under it, from `since` on, newest last."""
+    path = await session.scalar(select(Unit.path).where(Unit.id == unit_id))
+    if path is None:
+        return []
+    query = (
+        select(
+            AuditEvent.at,
+            AuditEvent.action,
+            # An event written without a name (none known then) shows the member's name now.
+            func.coalesce(func.nullif(AuditEvent.actor, ""), Member.display_name, ""),
+            AuditEvent.member_id,
+            Unit.code,
+            Unit.name,
+            AuditEvent.campaign_id,
+            AuditEvent.submission_id,
+            AuditEvent.detail,
+        )
+        .join(Unit, Unit.id == AuditEvent.unit_id)
+        .outerjoin(Member, Member.id == AuditEvent.member_id)
+        .where(in_subtree(path))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    rows = await session.execute(query)
+    return [
+        AuditRow(at, action, clean_line(actor), member_id, code, name, campaign, submission, detail or {})
+        for at, action, actor, member_id, code, name, campaign, submission, detail in rows
+    ]

@@ -3,6 +3,7 @@
 Each decision names the version the supervisor read. The update changes the row only if it is
 still submitted at that version, so a cadre's correction and a supervisor's decision made at the
 same moment never overwrite each other: whichever commits second changes nothing and is told so.
+A decision is audited in its transaction; a refused one leaves no trace.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import Msg
-from dialogs.text import clean
+from dialogs.text import clean, clean_line
+from storage import audit
 from storage.db import Refused
-from storage.models import Submission
+from storage.models import Member, Submission
 
 MAX_COMMENT = 4_000
 
@@ -50,6 +52,7 @@ async def return_submission(
         session,
         submission_id,
         expected_version,
+        audited=("returned", by_member_id, now, {"version": expected_version, "reason": comment}),
         status="returned",
         version=expected_version + 1,
         returned_comment=comment or None,
@@ -67,16 +70,23 @@ async def approve_submission(
         session,
         submission_id,
         expected_version,
+        audited=("approved", by_member_id, now, {"version": expected_version}),
         status="approved",
         reviewed_by=by_member_id,
         reviewed_at=now,
     )
 
 
-async def _decide(session: AsyncSession, submission_id: int, expected_version: int, **values: Any) -> None:
+async def _decide(
+    session: AsyncSession,
+    submission_id: int,
+    expected_version: int,
+    *,
+    audited: tuple[audit.Action, int, datetime, dict[str, Any]],
+    **values: Any,
+) -> None:
     table = cast(Table, Submission.__table__)
-    result = cast(
-        CursorResult[Any],
+    decided = (
         await session.execute(
             update(table)
             .where(
@@ -85,9 +95,23 @@ async def _decide(session: AsyncSession, submission_id: int, expected_version: i
                 table.c.version == expected_version,
             )
             .values(**values)
-        ),
-    )
-    if result.rowcount == 1:
+            .returning(table.c.unit_id, table.c.campaign_id)
+        )
+    ).one_or_none()
+    if decided is not None:
+        action, member_id, now, detail = audited
+        actor = await session.scalar(select(Member.display_name).where(Member.id == member_id))
+        await audit.record(
+            session,
+            action,
+            at=now,
+            member_id=member_id,
+            actor=clean_line(actor or ""),
+            unit_id=decided.unit_id,
+            campaign_id=decided.campaign_id,
+            submission_id=submission_id,
+            detail=detail,
+        )
         return
     current = (
         await session.execute(

@@ -31,6 +31,7 @@ from dialogs.events import (
     SubmissionView,
     Submit,
 )
+from storage.audit import TURN_EVENT
 from storage.hot import Executor, Sql
 from storage.models import AnswerRevision, DialogStateRow, ProcessedUpdate
 
@@ -260,6 +261,7 @@ async def save_turn(
     status, version = submission.status, submission.version
     answers = dict(loaded.answers)
     saves: list[dict[str, Any]] = []
+    audited: list[dict[str, Any]] = []  # submissions and answers changed after they had a value
     submission_id = submission.id
     for effect in effects:
         if isinstance(effect, Reopen):
@@ -283,6 +285,7 @@ async def save_turn(
             if not written:
                 raise TurnConflict()
             status = "submitted"
+            audited.append(_event("submitted", {"version": version}, member_id, submission_id, now))
             if effect.document is not None:
                 await db.run(
                     _SAVE_DOCUMENT,
@@ -295,7 +298,12 @@ async def save_turn(
                     },
                 )
         elif isinstance(effect, SaveAnswer):
-            kind, part = _part(answers.get(effect.question_id), effect.answer)
+            previous = answers.get(effect.question_id)
+            kind, part = _part(previous, effect.answer)
+            if kind == "value" and previous is not None and previous.value is not None:
+                if previous.value != effect.answer.value:
+                    detail = {"question": effect.question_id, "version": version}
+                    audited.append(_event("answer_edited", detail, member_id, submission_id, now))
             answers[effect.question_id] = effect.answer
             saves.append(
                 {
@@ -324,6 +332,9 @@ async def save_turn(
         else:
             await db.run(_TOUCH_COUNTS, {**touch, "required": required, "sections": list(sections)})
 
+    if audited:
+        await db.run(TURN_EVENT, audited)
+
     raw = state.to_json()
     keys = {"member_id": member_id, "campaign_id": campaign_id, "state": raw, "now": now}
     if loaded.revision is None:
@@ -332,6 +343,18 @@ async def save_turn(
         written = await db.run(_SAVE_STATE, {**keys, "revision": loaded.revision})
     if not written:
         raise TurnConflict()
+
+
+def _event(
+    action: str, detail: dict[str, Any], member_id: int, submission_id: int, now: datetime
+) -> dict[str, Any]:
+    return {
+        "at": now,
+        "action": action,
+        "member_id": member_id,
+        "submission_id": submission_id,
+        "detail": detail,
+    }
 
 
 async def answer_history(session: AsyncSession, submission_id: int, question_id: str) -> list[dict[str, Any]]:

@@ -36,6 +36,7 @@ VARIABLES: dict[str, tuple[str, str, Any]] = {
     "BAOCAO_LOCALE": ("en", "locale", "en"),
     "BAOCAO_TIMEZONE": ("Asia/Bangkok", "timezone", "Asia/Bangkok"),
     "BAOCAO_GC_FREEZE": ("false", "gc_freeze", False),
+    "BAOCAO_SECRET_KEY": ("k9-long-random-secret", "secret_key", "k9-long-random-secret"),
 }
 
 

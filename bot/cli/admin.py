@@ -1,18 +1,18 @@
-"""Operator commands: `baocao db upgrade`, `units import`, `campaign create`, `invite`."""
+"""Operator commands: `baocao db upgrade`, `units import`, `campaign create`, `invite`, `audit`."""
 
 from __future__ import annotations
 
 import logging
 import re
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from bot.cli.common import fail, log, run_async, setup_logging
+from bot.cli.common import fail, log, require_secret, run_async, setup_logging
 from bot.config import Settings
 from bot.i18n import t
 
@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(campaign_app, name="campaign")
 
     app.command("invite")(invite)
+    app.command("audit")(audit)
 
 
 # --- db upgrade ----------------------------------------------------------------------------------
@@ -255,12 +256,13 @@ async def _invite(settings: Settings, unit_code: str, role: str, uses: int, days
         check_role(role)
     except InviteRefused as error:
         _refuse(error)
+    secret = require_secret(settings)
     db = await _open(settings)
     now = utcnow()
     try:
         async with db.session() as session, session.begin():
             target = await require_unit(session, unit_code)
-            code = await create_invite(session, unit_code, role, uses=uses, days=days, now=now)
+            code = await create_invite(session, unit_code, role, uses=uses, days=days, now=now, secret=secret)
     except (UnknownUnit, InviteRefused) as error:
         _refuse(error)
     finally:
@@ -278,6 +280,112 @@ async def _invite(settings: Settings, unit_code: str, role: str, uses: int, days
         )
     )
     typer.echo(code)
+
+
+# --- audit ---------------------------------------------------------------------------------------
+
+
+def audit(
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị: xem đơn vị này và mọi đơn vị cấp dưới.")],
+    since: Annotated[
+        str | None, typer.Option("--since", help="Từ ngày, NĂM-THÁNG-NGÀY hoặc NGÀY/THÁNG/NĂM.")
+    ] = None,
+) -> None:
+    """Nhật ký: ai đã làm gì, khi nào, ở đơn vị nào (tham gia, rời, duyệt, trả lại, sửa câu trả lời...)."""
+    setup_logging()
+    day = None
+    if since is not None:
+        day = parse_day(since)
+        if day is None:
+            fail("admin.audit.bad_since", value=since)
+    _run(_audit(Settings(), unit, day))
+
+
+async def _audit(settings: Settings, unit_code: str, since: date | None) -> None:
+    from datetime import datetime, time
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from storage.audit import audit_for_unit
+    from storage.units import UnknownUnit, require_unit
+
+    db = await _open(settings)
+    # A day as the operator means it: from midnight where they are (BAOCAO_TIMEZONE).
+    start = datetime.combine(since, time(), settings.zone) if since is not None else None
+    try:
+        async with db.session() as session:
+            target = await require_unit(session, unit_code)
+            rows = await audit_for_unit(session, target.id, start)
+    except UnknownUnit as error:
+        _refuse(error)
+    finally:
+        await db.dispose()
+    if not rows:
+        typer.echo(t("admin.audit.empty", "vi", unit=target.name, code=target.code))
+        return
+    table = Table(title=t("admin.audit.title", "vi", unit=target.name, code=target.code, count=len(rows)))
+    for column in ("time", "unit", "action", "who", "what"):
+        table.add_column(t(f"admin.audit.column.{column}", "vi"), overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.at.astimezone(settings.zone).strftime("%d/%m/%Y %H:%M"),
+            row.unit_code,
+            t(f"admin.audit.action.{row.action}", "vi"),
+            row.actor
+            if row.member_id is not None or row.actor != "operator"
+            else t("admin.audit.operator", "vi"),
+            _audit_detail(row.action, row.detail),
+        )
+    Console(soft_wrap=False).print(table)
+
+
+def _audit_detail(action: str, detail: Mapping[str, Any]) -> str:
+    """What an event changed, in a few words."""
+
+    def role(value: object) -> str:
+        return t(f"admin.role.{value}", "vi") if value in ("reporter", "supervisor") else str(value)
+
+    match action:
+        case "joined" | "left":
+            return t("admin.audit.detail.role", "vi", role=role(detail.get("role")))
+        case "role_changed":
+            return f"{role(detail.get('from'))} → {role(detail.get('to'))}"
+        case "removed":
+            return t(
+                "admin.audit.detail.removed", "vi", name=detail.get("name", ""), role=role(detail.get("role"))
+            )
+        case "join_failed":
+            reason = detail.get("reason")
+            return t(f"admin.audit.reason.{reason}", "vi") if reason in _REASONS else str(reason)
+        case "invite_created":
+            return t(
+                "admin.audit.detail.invite",
+                "vi",
+                role=role(detail.get("role")),
+                uses=str(detail.get("uses", "")),
+                days=str(detail.get("days", "")),
+            )
+        case "returned":
+            return t(
+                "admin.audit.detail.returned",
+                "vi",
+                version=str(detail.get("version", "")),
+                reason=detail.get("reason") or "",
+            )
+        case "answer_edited":
+            return t(
+                "admin.audit.detail.edited",
+                "vi",
+                question=str(detail.get("question", "")),
+                version=str(detail.get("version", "")),
+            )
+        case "submitted" | "approved":
+            return t("admin.audit.detail.version", "vi", version=str(detail.get("version", "")))
+    return ", ".join(f"{key}={value}" for key, value in detail.items())
+
+
+_REASONS = ("unknown", "expired", "used_up")
 
 
 # --- shared --------------------------------------------------------------------------------------

@@ -75,11 +75,24 @@ def demo(
     """Bản trình diễn: tỉnh mẫu theo Kế hoạch 88-KH/TU, cán bộ Đảng ủy xã Hải Ba trò chuyện trên SQLite."""
     setup_logging()
     if fresh and database.exists():
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".key"):
             Path(str(database) + suffix).unlink(missing_ok=True)
     url = f"sqlite+aiosqlite:///{database}"
-    settings = Settings(database_url=url)
+    settings = Settings(database_url=url, secret_key=_demo_secret(database))
     run_async(_demo(settings, database))
+
+
+def _demo_secret(database: Path) -> str:
+    """The demo database's own secret key, kept beside it (`<database>.key`) so its codes keep working."""
+    import secrets
+
+    path = Path(str(database) + ".key")
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    secret = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(secret, encoding="ascii")
+    return secret
 
 
 async def _demo(settings: Settings, database: Path) -> None:
@@ -87,12 +100,12 @@ async def _demo(settings: Settings, database: Path) -> None:
 
     await upgrade(settings.database.url)
     async with _terminal_runtime(settings) as running:
-        first = await _prepare_demo(running.db, settings.zone)
+        first = await _prepare_demo(running.db, settings.zone, settings.secret or "")
         typer.echo(t("demo.intro", "vi", database=str(database)) + "\n")
         await _talk(running, DEMO_USER, first_messages=first)
 
 
-async def _prepare_demo(db: Database, zone: tzinfo) -> tuple[str, ...]:
+async def _prepare_demo(db: Database, zone: tzinfo, secret: str) -> tuple[str, ...]:
     """Build the demo province once; return what the demo user should send first (the invite code)."""
     from dialogs.builtin import get_outline
     from storage.campaigns import create_campaign
@@ -126,5 +139,5 @@ async def _prepare_demo(db: Database, zone: tzinfo) -> tuple[str, ...]:
                 "tinh": today + timedelta(days=90),
             },
         )
-        code = await create_invite(session, DEMO_UNIT, "reporter", uses=1, days=30, now=now)
+        code = await create_invite(session, DEMO_UNIT, "reporter", uses=1, days=30, now=now, secret=secret)
     return (code,)

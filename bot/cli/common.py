@@ -12,7 +12,7 @@ import typer
 from bot.i18n import t
 
 if TYPE_CHECKING:
-    from bot.config import LogSettings
+    from bot.config import LogSettings, Settings
 
 T = TypeVar("T")
 log = logging.getLogger("baocao")
@@ -22,6 +22,21 @@ def fail(message_id: str, /, **params: object) -> NoReturn:
     """Print one clear sentence on stderr and exit with status 1."""
     typer.echo(t(message_id, "vi", **params), err=True)
     raise typer.Exit(1)
+
+
+# A key shorter than this could be guessed together with a code from a leaked database.
+MIN_SECRET = 16
+_MAKE_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+def require_secret(settings: Settings) -> str:
+    """BAOCAO_SECRET_KEY, or one sentence naming it and exit 1 (`serve`, `poll`, `invite` need it)."""
+    secret = settings.secret
+    if not secret:
+        fail("cli.error.secret_missing", min=MIN_SECRET, example=_MAKE_SECRET)
+    if len(secret) < MIN_SECRET:
+        fail("cli.error.secret_short", min=MIN_SECRET, example=_MAKE_SECRET)
+    return secret
 
 
 def setup_logging(settings: LogSettings | None = None) -> None:

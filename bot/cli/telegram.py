@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from bot.cli.common import fail, run_async, setup_logging
+from bot.cli.common import fail, require_secret, run_async, setup_logging
 from bot.config import Settings
 from bot.i18n import t
 
@@ -49,6 +49,8 @@ def _unavailable(error: TelegramUnavailable, settings: Settings) -> NoReturn:
 
 async def _start(settings: Settings) -> TelegramSender:
     """A sender whose token Telegram accepted (getMe), on a database at the newest schema."""
+    # Without the key no invite code can be checked: nobody could join, so do not start at all.
+    require_secret(settings)
     if settings.telegram.token is None or not settings.telegram.token.get_secret_value():
         # Said before importing aiogram, which alone takes seconds on a small machine.
         fail("telegram.error.token_missing")

@@ -57,6 +57,7 @@ class Asker:
     now: datetime
     zone: tzinfo | None = None
     bot_username: str | None = None  # Telegram: invite codes come with a deep link
+    secret: str | None = None  # BAOCAO_SECRET_KEY: invite codes are made under it (None: none made)
 
     @property
     def today(self) -> date:
@@ -482,8 +483,19 @@ async def _invite(session: AsyncSession, asker: Asker, argument: str) -> Said:
     unit = await _typed_unit(session, asker, " ".join(code_words))
     uses = numbers[0] if numbers else _INVITE_USES
     days = numbers[1] if len(numbers) > 1 else _INVITE_DAYS
+    if not asker.secret:
+        return _say("service.invite.no_secret")
     try:
-        code = await create_invite(session, unit.code, role, uses=uses, days=days, now=asker.now)
+        code = await create_invite(
+            session,
+            unit.code,
+            role,
+            uses=uses,
+            days=days,
+            now=asker.now,
+            secret=asker.secret,
+            created_by=asker.member.member_id,
+        )
     except Refused as refused:
         return _refused(refused.messages)
     body = [

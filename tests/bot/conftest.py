@@ -12,6 +12,7 @@ from dialogs.events import Incoming
 from storage.campaigns import create_campaign
 from storage.invites import create_invite
 from storage.units import UnitRow, import_units
+from tests.secret import SECRET
 
 UNITS = [
     UnitRow(line=2, code="T", name="Tỉnh Mẫu", level="tinh", parent_code=None),
@@ -69,9 +70,9 @@ async def world(database):  # type: ignore[no-untyped-def]
             {"xa": date(2030, 6, 30), "huyen": date(2030, 7, 30)},
         )
         codes = {
-            "X1": await create_invite(session, "X1", "reporter", uses=2, days=30, now=now),
-            "X2": await create_invite(session, "X2", "reporter", uses=1, days=30, now=now),
-            "H": await create_invite(session, "H", "supervisor", uses=5, days=30, now=now),
-            "T": await create_invite(session, "T", "supervisor", uses=5, days=30, now=now),
+            "X1": await create_invite(session, "X1", "reporter", uses=2, days=30, now=now, secret=SECRET),
+            "X2": await create_invite(session, "X2", "reporter", uses=1, days=30, now=now, secret=SECRET),
+            "H": await create_invite(session, "H", "supervisor", uses=5, days=30, now=now, secret=SECRET),
+            "T": await create_invite(session, "T", "supervisor", uses=5, days=30, now=now, secret=SECRET),
         }
     return database, codes

@@ -22,6 +22,7 @@ from storage.invites import create_invite
 from storage.units import UnitRow, import_units
 from tests.bot.conftest import Cadre
 from tests.dialogs.conftest import DOCUMENT
+from tests.secret import SECRET
 
 SMALL = load_outline(
     """
@@ -91,8 +92,10 @@ async def build_province(database: Database, *, with_campaign: bool = True) -> P
         codes = {}
         for row in UNITS:
             role = "reporter" if row.level == "xa" else "supervisor"
-            codes[row.code] = await create_invite(session, row.code, role, uses=5, days=30, now=now)
-    return Province(database, ReportService(database), codes)
+            codes[row.code] = await create_invite(
+                session, row.code, role, uses=5, days=30, now=now, secret=SECRET
+            )
+    return Province(database, ReportService(database, secret=SECRET), codes)
 
 
 @pytest.fixture

@@ -8,12 +8,13 @@ from bot.service import ReportService
 from dialogs.builtin import get_outline
 from storage.models import Answer, Campaign
 from tests.bot.conftest import Cadre
+from tests.secret import SECRET
 
 
 async def test_a_campaign_opened_on_version_1_is_still_asked_and_reviewed_in_version_1(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world  # the world's campaign was opened on version 1
     assert get_outline("ct30-20nam").version == 2
-    cadre = Cadre(ReportService(database), "702")
+    cadre = Cadre(ReportService(database, secret=SECRET), "702")
     await cadre.says(codes["X1"])
     first = await cadre.says("/baocao")
     assert "(1/35)" in first and "đơn vị đã làm gì, kết quả ra sao?" in first

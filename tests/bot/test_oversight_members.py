@@ -7,6 +7,7 @@ import re
 from bot.service import ReportService
 from tests.bot.conftest import Cadre
 from tests.bot.oversight_world import Province, province, texts
+from tests.secret import SECRET
 
 __all__ = ["province"]
 
@@ -29,7 +30,7 @@ async def test_a_district_invites_a_commune_cadre_who_then_joins(province: Provi
 
 
 async def test_on_telegram_an_invite_comes_with_a_deep_link(province: Province) -> None:
-    service = ReportService(province.database, bot_username="baocao_bot")
+    service = ReportService(province.database, secret=SECRET, bot_username="baocao_bot")
     district = Cadre(service, "h1", "telegram")
     await district.says(province.codes["H1"])
     made = await district.says("/moi X11 theodoi")

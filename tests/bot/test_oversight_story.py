@@ -113,7 +113,7 @@ async def test_the_province_sees_districts_first_and_drills_down(province: Provi
 
 async def test_a_member_of_two_units_lists_and_switches_them(province: Province) -> None:
     member = await province.joined("m", "X11")
-    assert "Chào mừng" in await member.says(province.codes["X12"])  # a joined member's second code
+    assert "đã được thêm vào Xã Một Hai" in await member.says(province.codes["X12"])  # a second code
     units = await member.says("/donvi")
     assert "Xã Một Một (X11)" in units and "Xã Một Hai (X12)" in units
     assert "Từ giờ anh/chị làm việc với Xã Một Hai" in await member.says("đơn vị X12")
@@ -132,7 +132,7 @@ async def test_help_lists_the_supervisor_commands_and_both_sets_for_one_who_also
     shown = await district.says("trợ giúp")
     assert "/chuanop" in shown and "/thanhvien" in shown and "/moi" in shown and "/roikhoi" in shown
     both = await province.joined("x11", "X11")
-    assert "Chào mừng" in await both.says(province.codes["H1"])  # oversees the district too
+    assert "đã được thêm vào Huyện Một" in await both.says(province.codes["H1"])  # oversees it too
     shown = await both.says("/trogiup")
     assert "Việc của cán bộ theo dõi" in shown and "/tralai" in shown
     assert shown.index("/baocao — “báo cáo”") < shown.index("Việc của cán bộ theo dõi")  # the report's first

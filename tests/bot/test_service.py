@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from bot.service import ReportService
 from storage.models import Answer, AnswerRevision
 from tests.bot.conftest import Cadre
+from tests.secret import SECRET
 
 
 async def test_nobody_without_a_valid_code_sees_anything(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    stranger = Cadre(ReportService(database), "999")
+    stranger = Cadre(ReportService(database, secret=SECRET), "999")
     reply = await stranger.says("/baocao")
     assert "mã mời" in reply
     assert "Mục" not in reply
@@ -24,7 +25,7 @@ async def test_nobody_without_a_valid_code_sees_anything(world) -> None:  # type
 
 async def test_join_by_deep_link_then_answer_and_resume_after_restart(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    cadre = Cadre(ReportService(database), "101")
+    cadre = Cadre(ReportService(database, secret=SECRET), "101")
     joined = await cadre.says(f"/start {codes['X1']}")
     assert "Xã Một" in joined
     first = await cadre.says("/baocao")
@@ -32,7 +33,7 @@ async def test_join_by_deep_link_then_answer_and_resume_after_restart(world) -> 
     await cadre.says("Đã tổ chức 3 hội nghị quán triệt Chỉ thị 30 cho toàn thể cán bộ, đảng viên.")
 
     # The process restarts: a new service on the same database, the cadre carries on.
-    restarted = Cadre(ReportService(database), "101")
+    restarted = Cadre(ReportService(database, secret=SECRET), "101")
     restarted.update = 100
     resumed = await restarted.says("/baocao")
     assert "Mục 1/5" in resumed
@@ -44,7 +45,7 @@ async def test_join_by_deep_link_then_answer_and_resume_after_restart(world) -> 
 
 async def test_the_same_update_delivered_twice_is_applied_once(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    service = ReportService(database)
+    service = ReportService(database, secret=SECRET)
     cadre = Cadre(service, "102")
     await cadre.says(codes["X1"])
     await cadre.says("/baocao")
@@ -59,7 +60,10 @@ async def test_the_same_update_delivered_twice_is_applied_once(world) -> None:  
 async def test_two_messages_at_the_same_moment_are_both_kept(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
     # Two processes (two services) receive two messages of one member at once.
-    a, b = Cadre(ReportService(database), "103"), Cadre(ReportService(database), "103")
+    a, b = (
+        Cadre(ReportService(database, secret=SECRET), "103"),
+        Cadre(ReportService(database, secret=SECRET), "103"),
+    )
     b.update = 50
     await a.says(codes["X2"])
     await a.says("/baocao")
@@ -71,14 +75,14 @@ async def test_two_messages_at_the_same_moment_are_both_kept(world) -> None:  # 
 
 async def test_invite_code_used_up(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    service = ReportService(database)
+    service = ReportService(database, secret=SECRET)
     assert "Xã Hai" in await Cadre(service, "201").says(codes["X2"])
     assert "dùng hết" in await Cadre(service, "202").says(codes["X2"])
 
 
 async def test_language_switch(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    cadre = Cadre(ReportService(database), "301")
+    cadre = Cadre(ReportService(database, secret=SECRET), "301")
     await cadre.says(codes["X1"])
     assert "English" in await cadre.says("/ngonngu")
     assert "Section 1/5" in await cadre.says("/baocao")
@@ -88,7 +92,7 @@ async def test_language_switch(world) -> None:  # type: ignore[no-untyped-def]
 async def test_answers_written_on_the_fast_path_read_back_typed(world) -> None:  # type: ignore[no-untyped-def]
     """The hot path writes with the driver; everything else reads with SQLAlchemy: they must agree."""
     database, codes = world
-    cadre = Cadre(ReportService(database), "401")
+    cadre = Cadre(ReportService(database, secret=SECRET), "401")
     await cadre.says(codes["X1"])
     await cadre.says("/baocao")
     await cadre.says("Văn bản trả lời")

@@ -16,6 +16,7 @@ from storage.models import Submission, SubmissionDocument
 from tests.bot.conftest import Cadre
 from tests.bot.test_service_routing import ONE_QUESTION
 from tests.dialogs.conftest import DOCUMENT
+from tests.secret import SECRET
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +31,7 @@ def days_to(deadline: date) -> str:
 
 async def test_joining_and_starting_show_the_deadline_of_the_members_level(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    cadre = Cadre(ReportService(database), "1001")
+    cadre = Cadre(ReportService(database, secret=SECRET), "1001")
     left = f"Hạn nộp: 30/06/2030 (còn {days_to(date(2030, 6, 30))} ngày)"
     welcome = await cadre.says(codes["X1"])
     assert "Chào mừng" in welcome and left in welcome
@@ -39,14 +40,14 @@ async def test_joining_and_starting_show_the_deadline_of_the_members_level(world
 
 async def test_a_district_sees_its_own_levels_deadline(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    district = Cadre(ReportService(database), "1002")
+    district = Cadre(ReportService(database, secret=SECRET), "1002")
     assert f"Hạn nộp: 30/07/2030 (còn {days_to(date(2030, 7, 30))} ngày)" in await district.says(codes["H"])
 
 
 async def test_a_submission_is_stored_with_its_document_and_offered_again(world) -> None:  # type: ignore[no-untyped-def]
     database: Database
     database, codes = world
-    cadre = Cadre(ReportService(database), "1003")
+    cadre = Cadre(ReportService(database, secret=SECRET), "1003")
     await cadre.says(codes["X1"])
     for text in ("/baocao", "Tốt.", "tiếp", "nộp", "có", *DOCUMENT):
         await cadre.says(text)

@@ -11,6 +11,7 @@ from dialogs.events import DialogState
 from dialogs.progress import Progress
 from storage.models import Answer, DialogStateRow, Submission
 from tests.bot.conftest import Cadre
+from tests.secret import SECRET
 
 OUTLINE = get_outline("ct30-20nam", 1)  # the campaign of the `world` fixture
 
@@ -49,7 +50,7 @@ def _typed(state: DialogState) -> str:
 
 async def test_each_answer_stores_the_counts_of_the_progress_the_cadre_sees(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    cadre = Cadre(ReportService(database), "501")
+    cadre = Cadre(ReportService(database, secret=SECRET), "501")
     await cadre.says(codes["X1"])
     await cadre.says("/baocao")
     first, second = OUTLINE.sections[0].id, OUTLINE.sections[1].id

@@ -14,6 +14,7 @@ from dialogs.events import Answer as AnswerValue
 from dialogs.progress import Progress
 from storage.models import Answer, Campaign, Submission
 from tests.bot.conftest import Cadre
+from tests.secret import SECRET
 
 # What a cadre types in a sitting: answers of every kind, and moving around the report.
 TYPED = st.sampled_from(
@@ -44,7 +45,7 @@ async def test_the_stored_answered_count_is_the_progress_the_cadre_sees(world, s
     # and the two counts must agree after every sitting all the same.
     cadre = _cadres.get(id(database))
     if cadre is None:
-        cadre = _cadres[id(database)] = Cadre(ReportService(database), "901")
+        cadre = _cadres[id(database)] = Cadre(ReportService(database, secret=SECRET), "901")
         await cadre.says(codes["X1"])
     for typed in sittings:
         for text in typed:

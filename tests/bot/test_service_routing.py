@@ -15,6 +15,7 @@ from storage.invites import Redeemed, redeem_invite
 from storage.models import Answer, DialogStateRow, Submission
 from tests.bot.conftest import Cadre
 from tests.dialogs.conftest import DOCUMENT
+from tests.secret import SECRET
 
 # One narrative question: the shortest way to the submit confirmation.
 ONE_QUESTION = load_outline(
@@ -36,7 +37,7 @@ sections:
 
 
 async def joined(database: Database, user_id: str, code: str) -> Cadre:
-    cadre = Cadre(ReportService(database), user_id)
+    cadre = Cadre(ReportService(database, secret=SECRET), user_id)
     assert "Chào mừng" in await cadre.says(code)
     return cadre
 
@@ -44,7 +45,9 @@ async def joined(database: Database, user_id: str, code: str) -> Cadre:
 async def also_supervises(database: Database, cadre: Cadre, code: str) -> None:
     """The operator gives a member who reports for a commune the district's supervisor role too."""
     async with database.session() as session, session.begin():
-        result = await redeem_invite(session, code, cadre.channel, cadre.user_id, "", datetime.now(UTC))
+        result = await redeem_invite(
+            session, code, cadre.channel, cadre.user_id, "", datetime.now(UTC), secret=SECRET
+        )
     assert isinstance(result, Redeemed) and result.role == "supervisor"
 
 
@@ -93,7 +96,7 @@ async def test_a_sentence_that_merely_contains_the_words_is_still_the_answer(wor
 
 async def test_a_supervisor_with_no_report_of_their_own_is_not_dropped_into_one(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    supervisor = Cadre(ReportService(database), "601")
+    supervisor = Cadre(ReportService(database, secret=SECRET), "601")
     welcome = await supervisor.says(codes["T"])
     assert "cán bộ theo dõi của Tỉnh Mẫu" in welcome and "trợ giúp" in welcome
     assert "/baocao" not in welcome

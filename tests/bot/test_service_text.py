@@ -7,11 +7,12 @@ from sqlalchemy import select
 from bot.service import ReportService
 from storage.models import Answer
 from tests.bot.conftest import Cadre
+from tests.secret import SECRET
 
 
 async def test_a_dirty_message_is_stored_clean_and_a_dirty_command_still_works(world) -> None:  # type: ignore[no-untyped-def]
     database, codes = world
-    cadre = Cadre(ReportService(database), "301")
+    cadre = Cadre(ReportService(database, secret=SECRET), "301")
     await cadre.says(codes["X1"])
     await cadre.says("\u200b/baocao\u200b")  # a zero-width space pasted around the command
     # Decomposed Vietnamese (NFD, as some keyboards send it), a bidi override and a NUL.

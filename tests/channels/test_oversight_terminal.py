@@ -15,6 +15,7 @@ from bot.config import Settings
 from storage.models import OutboxMessage
 from tests.bot.conftest import Cadre
 from tests.bot.oversight_world import build_province, submit, use_small_outline
+from tests.secret import SECRET
 
 
 async def test_a_district_returns_a_report_from_the_terminal(
@@ -22,7 +23,9 @@ async def test_a_district_returns_a_report_from_the_terminal(
 ) -> None:
     use_small_outline(monkeypatch)
     out = io.StringIO()
-    settings = Settings(_env_file=None, database_url=database_url, outbox_poll_seconds=0.05)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=database_url, outbox_poll_seconds=0.05, secret_key=SECRET
+    )
     async with runtime(
         settings, with_telegram=False, senders={TERMINAL: TerminalSender(out, False)}
     ) as running:

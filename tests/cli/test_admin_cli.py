@@ -19,6 +19,7 @@ from storage.db import Database
 from storage.invites import Redeemed, redeem_invite
 from storage.models import Unit
 from storage.units import UnitRow, import_units, unit_by_code
+from tests.secret import SECRET
 
 FIXTURES = Path(__file__).resolve().parents[1] / "storage" / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,16 +40,26 @@ class Run:
 
 def _env(url: str, cwd: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("BAOCAO_")}
-    env.update(BAOCAO_DATABASE_URL=url, BAOCAO_LOG_FILE=str(cwd / "baocao.log"), PYTHONPATH=str(ROOT))
+    env.update(
+        BAOCAO_DATABASE_URL=url,
+        BAOCAO_LOG_FILE=str(cwd / "baocao.log"),
+        BAOCAO_SECRET_KEY=SECRET,
+        PYTHONPATH=str(ROOT),
+    )
     return env
 
 
-def start(url: str, cwd: Path, *args: str) -> subprocess.Popen[str]:
+def start(url: str, cwd: Path, *args: str, secret: str | None = SECRET) -> subprocess.Popen[str]:
     # cwd is the test's own folder: no .env file and no baocao.log of the developer's is picked up.
+    env = _env(url, cwd)
+    if secret is None:
+        del env["BAOCAO_SECRET_KEY"]
+    else:
+        env["BAOCAO_SECRET_KEY"] = secret
     return subprocess.Popen(
         [*COMMAND, *args],
         cwd=cwd,
-        env=_env(url, cwd),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -60,8 +71,8 @@ def finish(process: subprocess.Popen[str]) -> Run:
     return Run(process.returncode, out.splitlines(), err.splitlines())
 
 
-def baocao(url: str, cwd: Path, *args: str) -> Run:
-    return finish(start(url, cwd, *args))
+def baocao(url: str, cwd: Path, *args: str, secret: str | None = SECRET) -> Run:
+    return finish(start(url, cwd, *args, secret=secret))
 
 
 def run_all(url: str, cwd: Path, commands: Sequence[Sequence[str]]) -> list[Run]:
@@ -112,7 +123,7 @@ async def test_an_operator_sets_up_a_province_from_an_empty_database(
     db = Database.connect(empty_database_url)
     try:
         async with db.session() as session, session.begin():
-            joined = await redeem_invite(session, code, "telegram", "7", "Chị Hoa")
+            joined = await redeem_invite(session, code, "telegram", "7", "Chị Hoa", secret=SECRET)
             assert isinstance(joined, Redeemed) and joined.unit_code == "X12"
             campaigns = await campaigns_for_unit(session, joined.unit_id)
         assert [(c.id, c.due_on) for c in campaigns] == [(campaign_id, date(2018, 6, 30))]
@@ -253,3 +264,19 @@ def test_an_unexpected_error_names_the_log_file_in_use(tmp_path: Path) -> None:
         f"Đã xảy ra lỗi ngoài dự kiến (OperationalError); chi tiết được ghi trong tệp nhật ký {log_file}."
     ]
     assert "Traceback" in log_file.read_text()
+
+
+def test_an_invite_needs_the_secret_key_and_says_so_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'untouched.db'}"
+    invite = ("invite", "--unit", "T", "--role", "reporter")
+    missing = baocao(url, tmp_path, *invite, secret=None)
+    empty = baocao(url, tmp_path, *invite, secret="")
+    short = baocao(url, tmp_path, *invite, secret="abc123")
+    for run in (missing, empty):
+        assert run.code == 1 and len(run.err) == 1 and run.out == [], run
+        assert run.err[0].startswith("Chưa có khóa bí mật: hãy đặt biến môi trường BAOCAO_SECRET_KEY"), run
+    assert short.code == 1 and len(short.err) == 1, short
+    assert short.err[0].startswith(
+        "Khóa bí mật BAOCAO_SECRET_KEY ngắn quá: cần một chuỗi ngẫu nhiên ít nhất 16 "
+    )
+    assert not (tmp_path / "untouched.db").exists()  # refused before the database is opened

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.secret import SECRET
+
 BAOCAO = [sys.executable, "-c", "from bot.cli import main; main()"]
 
 
@@ -20,7 +22,12 @@ def run(
         text=True,
         cwd=tmp_path,
         timeout=120,
-        env={**os.environ, "BAOCAO_LOG_FILE": str(tmp_path / "baocao.log"), **(env or {})},
+        env={
+            **os.environ,
+            "BAOCAO_LOG_FILE": str(tmp_path / "baocao.log"),
+            "BAOCAO_SECRET_KEY": SECRET,
+            **(env or {}),
+        },
     )
 
 
@@ -37,6 +44,11 @@ def test_demo_joins_and_walks_the_outline_then_resumes_next_time(tmp_path: Path)
     assert "Mục 1/6 · Câu 3/53" in out
     assert "Mục 1/6 · Câu 4/53" in out  # "12 hội nghị" was taken as 12
     assert "Traceback" not in out + first.stderr
+    # The demo's own secret key, kept beside its database for the next run (not the environment's).
+    key = tmp_path / "baocao-demo.db.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    first_key = key.read_text()
+    assert len(first_key) >= 32 and first_key != SECRET
 
     # Days later: the same demo database, the cadre carries on where she stopped.
     again = run(["demo"], "/baocao\n/xemlai\n/xemlai 1\n", tmp_path)
@@ -44,6 +56,7 @@ def test_demo_joins_and_walks_the_outline_then_resumes_next_time(tmp_path: Path)
     assert "Mục 1/6 · Câu 4/53" in again.stdout
     assert "Đã tổ chức 5 hội nghị quán triệt." in again.stdout  # shown back in the review
     assert "Chào mừng" not in again.stdout  # no second join
+    assert key.read_text() == first_key
 
 
 def test_chat_as_a_console_user_with_an_invite(tmp_path: Path) -> None:

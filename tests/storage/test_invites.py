@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from storage.invites import (
 from storage.members import member_by_identity
 from storage.models import Identity, Invite, Member
 from storage.units import UnitRow, UnknownUnit, import_units
+from tests.secret import SECRET
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -41,14 +43,14 @@ async def db(database: Database) -> Database:
 
 async def issue(db: Database, unit: str = "X1", role: str = "reporter", uses: int = 1, days: int = 30) -> str:
     async with db.session() as session, session.begin():
-        return await create_invite(session, unit, role, uses=uses, days=days, now=NOW)
+        return await create_invite(session, unit, role, uses=uses, days=days, now=NOW, secret=SECRET)
 
 
 async def redeem(
     db: Database, code: str, user: str = "101", when: datetime = NOW, name: str = "Chị Lan"
 ) -> Redeemed | RedeemFailure:
     async with db.session() as session, session.begin():
-        return await redeem_invite(session, code, "telegram", user, name, now=when)
+        return await redeem_invite(session, code, "telegram", user, name, now=when, secret=SECRET)
 
 
 async def uses_left(db: Database) -> list[int]:
@@ -66,9 +68,33 @@ async def test_a_code_is_two_groups_of_four_unambiguous_symbols_and_only_its_has
     async with db.session() as session:
         stored = (await session.execute(select(Invite))).scalar_one()
     symbols = code.replace("-", "")
-    assert stored.code_hash == hashlib.sha256(symbols.encode()).hexdigest()
+    assert stored.code_hash == hmac.new(SECRET.encode(), symbols.encode(), hashlib.sha256).hexdigest()
     assert symbols not in repr(stored.__dict__)
     assert stored.expires_at == NOW + timedelta(days=30)
+
+
+async def test_a_leaked_database_gives_no_code_away(db: Database) -> None:
+    code = await issue(db)
+    symbols = code.replace("-", "")
+    async with db.session() as session:
+        stored = await session.scalar(select(Invite.code_hash))
+    # Not the plain SHA-256 an attacker could compute for each of the 1.5·10^11 codes…
+    assert stored != hashlib.sha256(symbols.encode()).hexdigest()
+    # …and a server with another key (a copy of the database elsewhere) cannot check the code.
+    async with db.session() as session, session.begin():
+        stolen = await redeem_invite(
+            session, code, "telegram", "666", "Kẻ gian", now=NOW, secret="another-key-0123456789"
+        )
+    assert stolen == RedeemFailure("unknown")
+    assert isinstance(await redeem(db, code), Redeemed)  # the real server still can
+
+
+async def test_no_code_is_made_or_checked_without_a_secret(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        with pytest.raises(InviteRefused) as raised:
+            await create_invite(session, "X1", "reporter", now=NOW, secret="")
+    assert raised.value.messages[0].id == "invites.error.no_secret"
+    assert await uses_left(db) == []
 
 
 def test_typing_is_forgiving() -> None:

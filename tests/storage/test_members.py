@@ -12,6 +12,7 @@ from storage.invites import create_invite, redeem_invite
 from storage.members import MembershipView, member_by_identity, set_locale, touch_identity
 from storage.models import Identity
 from storage.units import UnitRow, import_units
+from tests.secret import SECRET
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -28,8 +29,8 @@ async def db(database: Database) -> Database:
     )
     async with database.session() as session, session.begin():
         for unit, role in (("X", "reporter"), ("H", "supervisor")):
-            code = await create_invite(session, unit, role, now=NOW)
-            await redeem_invite(session, code, "zalo_bot", "z-42", "Anh Minh", now=NOW)
+            code = await create_invite(session, unit, role, now=NOW, secret=SECRET)
+            await redeem_invite(session, code, "zalo_bot", "z-42", "Anh Minh", now=NOW, secret=SECRET)
     return database
 
 

@@ -22,6 +22,7 @@ from storage.members import (
 )
 from storage.models import AuditEvent, Identity
 from storage.units import UnitRow, import_units, unit_by_code
+from tests.secret import SECRET
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -43,8 +44,8 @@ async def join(
     db: Database, unit: str, role: str, channel: str, user: str, name: str, when: datetime = NOW
 ) -> int:
     async with db.session() as session, session.begin():
-        code = await create_invite(session, unit, role, now=when)
-        joined = await redeem_invite(session, code, channel, user, name, now=when)
+        code = await create_invite(session, unit, role, now=when, secret=SECRET)
+        joined = await redeem_invite(session, code, channel, user, name, now=when, secret=SECRET)
     member_id = getattr(joined, "member_id", None)
     assert member_id is not None, joined
     return int(member_id)

@@ -20,6 +20,7 @@ from tests.channels.telegram.fake_bot_api import (
     text_update,
 )
 from tests.channels.telegram.world import World, build_world
+from tests.secret import SECRET as SECRET_KEY
 
 SECRET = "test-webhook-secret_1"
 
@@ -40,6 +41,7 @@ def settings_for(database_url: str, api: FakeBotApi, **overrides: Any) -> Settin
         "telegram_token": TOKEN,
         "telegram_api_base": api.base_url,
         "telegram_webhook_secret": SECRET,
+        "secret_key": SECRET_KEY,
         "public_url": "https://baocao.example.vn",
         # The limits are the outbox's business (tested there); here replies should not wait.
         "telegram_messages_per_second": 1000.0,

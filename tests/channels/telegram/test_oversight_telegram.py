@@ -14,6 +14,7 @@ from storage.units import unit_by_code
 from tests.bot.oversight_world import use_small_outline
 from tests.channels.telegram.conftest import Bot, Cadre
 from tests.dialogs.conftest import DOCUMENT
+from tests.secret import SECRET
 
 OUTSIDE = ("Tỉnh Mẫu", "Bí mật")
 
@@ -25,7 +26,9 @@ def small(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def supervisor(bot: Bot, user_id: int, unit: str) -> Cadre:
     async with bot.runtime.db.session() as session, session.begin():
-        code = await create_invite(session, unit, "supervisor", uses=1, days=30, now=datetime.now(UTC))
+        code = await create_invite(
+            session, unit, "supervisor", uses=1, days=30, now=datetime.now(UTC), secret=SECRET
+        )
     cadre = Cadre(bot, user_id)
     assert "Chào mừng" in await cadre.says(f"/start {code}")
     return cadre

@@ -34,6 +34,7 @@ pytestmark = pytest.mark.slow
 
 BAOCAO = str(Path(sys.executable).parent / "baocao")
 SECRET = "black-box_secret-42"
+SECRET_KEY = "black-box-secret-key-0123456789"  # BAOCAO_SECRET_KEY: the operator's and the bot's
 UNITS_CSV = (
     "code,name,level,parent_code\nT,Tỉnh Mẫu,tinh,\nH,Huyện Mẫu,huyen,T\nX1,Xã Một,xa,H\nX2,Xã Hai,xa,H\n"
 )
@@ -62,7 +63,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     database = folder / "baocao.db"
     (folder / "units.csv").write_text(UNITS_CSV, encoding="utf-8")
     env = clean_env(BAOCAO_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
-                    BAOCAO_LOG_FILE=str(folder / "log"))
+                    BAOCAO_LOG_FILE=str(folder / "log"), BAOCAO_SECRET_KEY=SECRET_KEY)
     for args in (("db", "upgrade"), ("units", "import", str(folder / "units.csv")),
                  ("campaign", "create", "--outline", "ct30-20nam", "--title", "Tổng kết 20 năm Chỉ thị 30",
                   "--root", "T", "--deadline", "xa=2030-06-30", "--deadline", "huyen=2030-07-30",
@@ -122,6 +123,7 @@ def bot_env(prepared: Prepared, api: FakeBotApi, tmp_path: Path, **more: str) ->
         "BAOCAO_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "BAOCAO_LOG_FILE": str(tmp_path / "baocao.log"),
         "BAOCAO_TELEGRAM_TOKEN": TOKEN,
+        "BAOCAO_SECRET_KEY": SECRET_KEY,
         "BAOCAO_TELEGRAM_API_BASE": api.base_url,
         "BAOCAO_TELEGRAM_POLLING_TIMEOUT": "1",
         # The fake chat may take replies quickly; the outbox's own tests hold it to Telegram's limits.
@@ -204,6 +206,20 @@ def test_a_missing_or_refused_token_is_one_clear_line(
     refused = run("poll", env=bot_env(prepared, api, tmp_path, BAOCAO_TELEGRAM_TOKEN="42:unknown-token"))
     assert refused.returncode == 1 and "không chấp nhận" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+
+
+def test_poll_and_serve_refuse_to_start_without_the_secret_key(
+    prepared: Prepared, api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = bot_env(prepared, api, tmp_path, BAOCAO_TELEGRAM_WEBHOOK_SECRET=SECRET,
+                  BAOCAO_PUBLIC_URL="https://baocao.example.vn")
+    env.pop("BAOCAO_SECRET_KEY")
+    for command in (["poll"], ["serve", "--port", "1"]):
+        refused = run(*command, env=env)
+        assert refused.returncode == 1, refused
+        assert refused.stderr.startswith("Chưa có khóa bí mật: hãy đặt biến môi trường BAOCAO_SECRET_KEY")
+        assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert api.calls == [], "refused before asking Telegram anything"
 
 
 def test_polling_a_whole_report_through_a_crash(
