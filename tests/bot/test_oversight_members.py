@@ -65,3 +65,38 @@ async def test_members_listed_removed_and_a_member_leaves(province: Province) ->
     assert "mã mời" in await member.says("/baocao")  # no unit left: a stranger again
     assert "Xã Một Một có" not in await district.says("/thanhvien X11")
     assert "chưa có ai tham gia" in await district.says("/thanhvien X11")
+
+
+async def test_what_a_supervisor_does_in_chat_is_audited_with_who_did_it(province: Province) -> None:
+    from sqlalchemy import select
+
+    from storage.models import AuditEvent
+
+    district = await province.joined("h1", "H1")
+    await province.joined("a", "X11")
+    await district.says("/moi X12 baocao 2 5")
+    listed = await district.send("/thanhvien X11")
+    assert listed is not None
+    remove = listed.replies[0].buttons[0][0].action.replace("ov:x:", "ov:X:")
+    assert "Đã xoá" in await district.says_action(remove)
+    async with province.database.session() as session:
+        events = {row.action: row for row in (await session.execute(select(AuditEvent))).scalars()}
+    cadre = events["joined"].member_id  # the last to join: the commune's cadre
+    assert events["invite_created"].detail == {"role": "reporter", "uses": 2, "days": 5}
+    assert events["invite_created"].member_id is not None
+    assert events["removed"].member_id == events["invite_created"].member_id != cadre
+
+
+async def test_every_code_made_is_read_as_a_code_when_a_joined_member_sends_it(province: Province) -> None:
+    """Codes are drawn with a letter and a digit, which is what the router looks for in a joined
+    member's message (so that a number or an abbreviation is never taken for a code)."""
+    from datetime import UTC, datetime
+
+    from bot.router import Join, MemberFacts, route
+    from storage.invites import create_invite
+
+    member = MemberFacts(joined=True, roles=frozenset({"reporter"}))
+    async with province.database.session() as session, session.begin():
+        for _ in range(300):
+            code = await create_invite(session, "X11", "reporter", now=datetime.now(UTC), secret=SECRET)
+            assert route(code, member) == Join(code), code

@@ -51,7 +51,8 @@ TABLE: list[tuple[str, Intent, Intent, Intent]] = [
     ("/start K7QM-4XPB", Join("K7QM-4XPB"), Join("K7QM-4XPB"), Join("K7QM-4XPB")),
     ("/start@baocao_bot K7QM4XPB", Join("K7QM4XPB"), Join("K7QM4XPB"), Join("K7QM4XPB")),
     ("/start ABCD1234", Join("ABCD1234"), Report("/baocao"), Report("/baocao")),  # vowels: never a code
-    ("BCDFGHJK", Join("BCDFGHJK"), SAME, SAME),  # no digit: a word, not a code
+    ("BCDFGHJK", Join("BCDFGHJK"), SAME, SAME),  # no digit: not a code the bot makes
+    ("TTHC-BHXH", Join("TTHC-BHXH"), SAME, SAME),  # an abbreviation
     ("2345-6789", Join("2345-6789"), SAME, SAME),  # no letter: a number answer
     ("256-BC/HCT", NO_CODE, SAME, SAME),  # a document number
     ("K7QM--4XPB", NO_CODE, SAME, SAME),
