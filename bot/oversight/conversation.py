@@ -268,7 +268,13 @@ async def _review(session: AsyncSession, asker: Asker, unit: UnitView, section: 
     await _keep(session, asker, OversightState(Reading(unit.id, view.version)))
     outline = views.campaign_outline(campaign)
     reply = pages.review_reply(
-        view, outline, campaign.title, section, read_version=read_version, changes=changes
+        view,
+        outline,
+        campaign.title,
+        section,
+        locale=asker.locale,
+        read_version=read_version,
+        changes=changes,
     )
     return pages_said(reply)
 

@@ -7,16 +7,17 @@ also carries what to type on a channel without buttons (a slash command naming t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from bot.i18n import DISPLAY_TZ
+from bot.i18n import DISPLAY_TZ, translate
 from bot.oversight.actions import Act, action
 from dialogs import messages as ui
 from dialogs.events import Answer, Button, Msg, Reply
 from dialogs.outline import Outline
-from dialogs.plan import plan_of
+from dialogs.plan import Item, plan_of
 from dialogs.progress import Progress, has_value
 from storage.members import MembershipView
 
@@ -42,6 +43,8 @@ NAME_CHARS = 48
 TITLE_CHARS = 60
 COMMENT_CHARS = 70  # in a list of units
 REASON_CHARS = 600  # a return reason shown on its own
+REVIEW_PAGE_CHARS = 1_300  # answers on one page of a report (with its header, under 2,000)
+ANSWER_CHARS = 1_000  # of one very long answer
 CONTACTS_SHOWN = 2
 CHANGES_SHOWN = 12
 
@@ -299,20 +302,58 @@ def _counts(counts: object) -> Msg:
 # --- reading a report -------------------------------------------------------------------------------
 
 
+def review_parts(view: ReviewView, outline: Outline, locale: str) -> list[tuple[int, tuple[Msg, ...]]]:
+    """The report's answers cut into pages: each section on pages of its own, a section whose
+    answers are long over several, so that a page fits one message of any channel."""
+    plan = plan_of(outline)
+    progress = Progress(plan, view.answers)
+    parts: list[tuple[int, tuple[Msg, ...]]] = []
+    for index, section in enumerate(outline.sections):
+        lines: list[Msg] = []
+        size = 0
+        for question in section.questions:
+            if not question.is_answerable:
+                continue
+            item = plan.by_id[question.id]
+            line = _item_line(item, view.answers.get(item.id), progress.visible(item))
+            length = len(translate(line, locale))
+            if lines and size + length > REVIEW_PAGE_CHARS:
+                parts.append((index, tuple(lines)))
+                lines, size = [], 0
+            lines.append(line)
+            size += length
+        parts.append((index, tuple(lines)))
+    return parts
+
+
+def _item_line(item: Item, answer: Answer | None, visible: bool) -> Msg:
+    if not visible:
+        return ui.named("engine.review.item", item, answer=Msg("engine.review.not_applicable"))
+    if answer is not None and isinstance(answer.value, str) and len(answer.value) > ANSWER_CHARS:
+        # A very long narrative: its beginning here; the whole of it goes with the compiled report.
+        cut = replace(answer, value=short(answer.value, ANSWER_CHARS))
+        shown = Msg("oversight.review.cut", {"answer": ui.review_value(item, cut), "more": len(answer.value)})
+        return ui.named("engine.review.item", item, answer=shown)
+    return ui.named("engine.review.item", item, answer=ui.review_value(item, answer))
+
+
 def review_reply(
     view: ReviewView,
     outline: Outline,
     campaign_title: str,
-    section: int,
+    page: int,
     *,
+    locale: str = "vi",
     read_version: int | None = None,
     changes: Sequence[Change] | None = None,
 ) -> Reply:
     """A unit's report: its status, who submitted it and when, what changed since the version the
-    supervisor read (on the first page), then one section of answers; Duyệt / Trả lại if submitted."""
+    supervisor read (on the first page), then a page of answers; Duyệt / Trả lại if submitted."""
     plan = plan_of(outline)
-    sections = max(plan.sections, 1)
-    section = min(max(section, 0), sections - 1)
+    parts = review_parts(view, outline, locale) or [(0, ())]
+    pages = len(parts)
+    page = min(max(page, 0), pages - 1)
+    section = parts[page][0]
     unit = view.unit
     body: list[Msg] = [
         Msg(
@@ -326,7 +367,7 @@ def review_reply(
             },
         )
     ]
-    if section == 0:
+    if page == 0:
         if view.submitted_at is not None:
             body.append(
                 Msg("oversight.review.submitted", {"at": view.submitted_at, "by": view.submitted_by or "—"})
@@ -352,24 +393,30 @@ def review_reply(
         if read_version is not None and changes is not None:
             body.extend(changes_lines(changes, outline, read_version))
     if plan.sections:
-        body.extend(_section_lines(view.answers, outline, section))
-        body.append(Msg("oversight.review.page", {"page": section + 1, "pages": sections}))
-    rows: list[tuple[Button, ...]] = []
-    around: list[Button] = []
-    if section > 0:
-        around.append(
-            Button(
-                Msg("oversight.button.section_previous"),
-                action(Act.REVIEW, unit.id, section - 1),
-                f"/donvi {unit.code} {section}",
+        body.append(ui.section_title(plan, section))
+        body.extend(parts[page][1])
+        body.append(
+            Msg(
+                "oversight.review.page",
+                {"page": page + 1, "pages": pages, "section": section + 1, "sections": plan.sections},
             )
         )
-    if section + 1 < sections:
+    rows: list[tuple[Button, ...]] = []
+    around: list[Button] = []
+    if page > 0:
         around.append(
             Button(
-                Msg("oversight.button.section_next"),
-                action(Act.REVIEW, unit.id, section + 1),
-                f"/donvi {unit.code} {section + 2}",
+                Msg("oversight.button.previous"),
+                action(Act.REVIEW, unit.id, page - 1),
+                f"/donvi {unit.code} {page}",
+            )
+        )
+    if page + 1 < pages:
+        around.append(
+            Button(
+                Msg("oversight.button.next"),
+                action(Act.REVIEW, unit.id, page + 1),
+                f"/donvi {unit.code} {page + 2}",
             )
         )
     if around:
@@ -391,23 +438,6 @@ def review_reply(
             )
         )
     return Reply(tuple(body), tuple(rows))
-
-
-def _section_lines(answers: Mapping[str, Answer], outline: Outline, index: int) -> list[Msg]:
-    plan = plan_of(outline)
-    progress = Progress(plan, answers)
-    lines = [ui.section_title(plan, index)]
-    for question in outline.sections[index].questions:
-        if not question.is_answerable:
-            continue
-        item = plan.by_id[question.id]
-        value = (
-            ui.review_value(item, answers.get(item.id))
-            if progress.visible(item)
-            else Msg("engine.review.not_applicable")
-        )
-        lines.append(ui.named("engine.review.item", item, answer=value))
-    return lines
 
 
 def changes_lines(changes: Sequence[Change], outline: Outline, read_version: int) -> list[Msg]:

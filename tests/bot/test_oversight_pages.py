@@ -168,3 +168,29 @@ def test_state_survives_json_and_garbage() -> None:
     assert OversightState.from_json('{"reading": 5}') == OversightState()
     assert OversightState.from_json("not json") == OversightState()
     assert OversightState().to_json() is None
+
+
+def test_a_long_section_is_read_over_pages_that_each_fit_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    unit = UnitView(4, "X1", "Xã Một", "xa", 2, "/1/2/4/", 2)
+    long_answer = "Đảng ủy xã đã lãnh đạo, chỉ đạo thực hiện quy chế dân chủ ở cơ sở. " * 60  # ~4,000
+    view = ReviewView(
+        submission_id=1, unit=unit, campaign_id=1, status="submitted", version=1, submitted_version=1,
+        submitted_at=NOW, submitted_by="Chị Lan", reviewed_by=None, reviewed_at=None, returned_comment=None,
+        answers={"danh_gia": Answer(long_answer), "so_hoi_nghi": Answer(12),
+                 "kien_nghi": Answer(long_answer)},
+        document=None,
+    )  # fmt: skip
+    parts = pages.review_parts(view, SMALL, "vi")
+    assert [section for section, _ in parts] == [0, 1]  # a very long answer is cut: one page a section
+    for page in range(len(parts)):
+        reply = pages.review_reply(view, SMALL, "Đợt 1", page)
+        messages = render(reply, "vi", ZALO)
+        assert len(messages) == 1, (page, [utf16_len(m.text) for m in messages])
+    first = render(pages.review_reply(view, SMALL, "Đợt 1", 0), "vi", ZALO)[0].text
+    assert "cả câu trả lời dài 4.020 ký tự" in first and "Trang 1/2 của báo cáo (mục 1/2)" in first
+    assert "/donvi X1 2" in first
+    # Answers that are long together go over several pages of their section.
+    monkeypatch.setattr(pages, "REVIEW_PAGE_CHARS", 600)
+    assert [section for section, _ in pages.review_parts(view, SMALL, "vi")] == [0, 0, 1]
+    second = render(pages.review_reply(view, SMALL, "Đợt 1", 1), "vi", ZALO)[0].text
+    assert "Trang 2/3 của báo cáo (mục 1/2)" in second and "→ 12" in second and "Chị Lan" not in second

@@ -46,7 +46,7 @@ async def test_the_district_sees_each_step_from_missing_to_approved(province: Pr
     assert "Trạng thái: đã nộp, phiên bản 1." in review
     assert "Văn bản số 12-BC/ĐU" in review
     assert "→ Tốt." in review and "→ 12" in review
-    assert "Mục 1/2" in review
+    assert "Trang 1/2 của báo cáo (mục 1/2)" in review
     assert "Không có kiến nghị." in await district.says("/donvi X11 2")
 
     # Return: the reason is the next message; an empty one is refused and nothing changes.

@@ -62,7 +62,7 @@ async def test_the_district_returns_a_report_by_buttons_and_the_commune_is_told_
     review = await district.presses(f"ov:r:{ids['X1']}:0")
     assert "Trạng thái: đã nộp, phiên bản 1." in review and "→ Tốt." in review
     assert ("✅ Duyệt phiên bản 1", f"ov:a:{ids['X1']}:1") in district.buttons()
-    assert ("Mục sau ▶", f"ov:r:{ids['X1']}:1") in district.buttons()
+    assert ("Trang sau ▶", f"ov:r:{ids['X1']}:1") in district.buttons()
     assert "gõ lý do trả lại" in await district.presses(f"ov:t:{ids['X1']}:1")
     done = await district.says("Thiếu số liệu <hội nghị> & đơn thư.")
     assert "Đã trả lại báo cáo của Xã Một (phiên bản 1)" in done and "Đã báo cho 1 cán bộ" in done
