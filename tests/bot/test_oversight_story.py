@@ -138,3 +138,39 @@ async def test_help_lists_the_supervisor_commands_and_both_sets_for_one_who_also
     assert shown.index("/baocao — “báo cáo”") < shown.index("Việc của cán bộ theo dõi")  # the report's first
     reporter = await province.joined("x12", "X12")
     assert "Việc của cán bộ theo dõi" not in await reporter.says("trợ giúp")
+
+
+async def test_the_real_outline_reads_page_by_page_in_messages_that_fit(world) -> None:  # type: ignore[no-untyped-def]
+    """ct30-20nam as campaigns collect it: progress per section and every page of a report."""
+    from bot.channels.base import Capabilities
+    from bot.render import render
+    from bot.service import ReportService
+    from tests.bot.conftest import Cadre
+    from tests.secret import SECRET
+
+    database, codes = world
+    service = ReportService(database, secret=SECRET)
+    commune, district = Cadre(service, "c1", "zalo_oa"), Cadre(service, "d1", "zalo_oa")
+    await commune.says(codes["X1"])
+    await commune.says("/baocao")
+    await commune.says("Đã tổ chức 3 hội nghị quán triệt Chỉ thị 30. " * 40)
+    await commune.says("tiếp")
+    await commune.says("12")
+    await district.says(codes["H"])
+    zalo = Capabilities(buttons=False, files=True, edits=False, max_length=2000)
+    progress = await district.send("/tiendo")
+    assert progress is not None and "Mục 1." in texts(progress)
+    page, seen = 1, []
+    while True:
+        shown = await district.send(f"/donvi X1 {page}")
+        assert shown is not None
+        for reply in shown.replies:
+            assert len(render(reply, "vi", zalo)) == 1, page
+        seen.append(texts(shown))
+        if f"Trang {page}/" not in seen[-1] or page > 40:
+            break
+        total = int(seen[-1].split(f"Trang {page}/")[1].split()[0])
+        if page == total:
+            break
+        page += 1
+    assert page > 5 and "3 hội nghị" in seen[0] and "(cả câu trả lời dài" in seen[0]
