@@ -56,6 +56,10 @@ class OutboxSettings(BaseModel):
 
 _GROUPS = ("database", "log", "telegram", "outbox")
 
+# BAOCAO_SECRET_KEY's least length: a short key could be guessed along with a code from a leaked database.
+MIN_SECRET = 16
+MAKE_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+
 
 class Settings(BaseSettings):
     """One Settings object is built at start-up and passed to every factory."""
@@ -103,6 +107,14 @@ class Settings(BaseSettings):
     def secret(self) -> str | None:
         """BAOCAO_SECRET_KEY's value; None when it is unset or empty."""
         return self.secret_key.get_secret_value() if self.secret_key else None
+
+    def secret_refusal(self) -> str | None:
+        """The message id saying why BAOCAO_SECRET_KEY cannot be used (unset, too short); None if it can."""
+        if not self.secret:
+            return "cli.error.secret_missing"
+        if len(self.secret) < MIN_SECRET:
+            return "cli.error.secret_short"
+        return None
 
     @property
     def zone(self) -> ZoneInfo:

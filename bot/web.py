@@ -21,7 +21,8 @@ from bot.app import Runtime, runtime
 from bot.channels.polling import NotApplied
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram.runner import TelegramUpdates
-from bot.config import Settings
+from bot.config import MAKE_SECRET, MIN_SECRET, Settings
+from bot.i18n import t
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,19 @@ async def healthz(database: DatabaseDep) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+class NoSecretKey(RuntimeError):
+    """The app would take Telegram's updates without BAOCAO_SECRET_KEY: nobody could join."""
+
+
 def create_app(settings: Settings, *, running: Runtime | None = None) -> FastAPI:
-    """The web app on `running`; with none given it builds the runtime from `settings` for its lifetime."""
+    """The web app on `running`; with none given it builds the runtime from `settings` for its lifetime.
+
+    Built alone with a Telegram token (under another ASGI server than `baocao serve`), it refuses
+    to be made without a usable BAOCAO_SECRET_KEY, as `serve` refuses to start.
+    """
+    refusal = settings.secret_refusal()
+    if running is None and settings.telegram.token is not None and refusal is not None:
+        raise NoSecretKey(t(refusal, "vi", min=MIN_SECRET, example=MAKE_SECRET))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

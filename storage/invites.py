@@ -256,6 +256,8 @@ async def _failures_overall(session: AsyncSession, now: datetime) -> int:
     return int(count or 0)
 
 
+# join_attempts.reason: joined | already_member (ok) · unknown | expired | used_up (checked, wrong) ·
+# busy (not checked: too many wrong codes overall) · limited (not checked: this account must wait).
 async def _attempt(
     session: AsyncSession,
     channel: str,

@@ -24,19 +24,14 @@ def fail(message_id: str, /, **params: object) -> NoReturn:
     raise typer.Exit(1)
 
 
-# A key shorter than this could be guessed together with a code from a leaked database.
-MIN_SECRET = 16
-_MAKE_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
-
-
 def require_secret(settings: Settings) -> str:
     """BAOCAO_SECRET_KEY, or one sentence naming it and exit 1 (`serve`, `poll`, `invite` need it)."""
-    secret = settings.secret
-    if not secret:
-        fail("cli.error.secret_missing", min=MIN_SECRET, example=_MAKE_SECRET)
-    if len(secret) < MIN_SECRET:
-        fail("cli.error.secret_short", min=MIN_SECRET, example=_MAKE_SECRET)
-    return secret
+    from bot.config import MAKE_SECRET, MIN_SECRET
+
+    refusal = settings.secret_refusal()
+    if refusal is not None or settings.secret is None:
+        fail(refusal or "cli.error.secret_missing", min=MIN_SECRET, example=MAKE_SECRET)
+    return settings.secret
 
 
 def setup_logging(settings: LogSettings | None = None) -> None:

@@ -13,10 +13,11 @@ from bot.channels.terminal import CHANNEL as TERMINAL
 from bot.channels.terminal import TerminalSender
 from bot.config import Settings
 from bot.service import Outbound
-from bot.web import create_app
+from bot.web import NoSecretKey, create_app
 from dialogs.events import Button, Msg, Reply
 from storage.models import OutboxMessage
 from storage.transaction import turn_transaction
+from tests.secret import SECRET
 
 
 def settings_for(database_url: str) -> Settings:
@@ -99,3 +100,11 @@ async def test_replies_show_local_time_in_the_configured_timezone(database_url: 
                 shown[zone] = list(rows)[-1]
     assert "09:05 20/06/2018" in shown["Asia/Ho_Chi_Minh"]
     assert "02:05 20/06/2018" in shown["UTC"]
+
+
+@pytest.mark.parametrize("key", [None, "", "short-key"])
+def test_the_web_app_alone_will_not_take_telegrams_updates_without_a_secret_key(key: str | None) -> None:
+    settings = Settings(_env_file=None, telegram_token="1:a", secret_key=key)  # type: ignore[call-arg]
+    with pytest.raises(NoSecretKey, match="BAOCAO_SECRET_KEY"):
+        create_app(settings)
+    assert create_app(Settings(_env_file=None, telegram_token="1:a", secret_key=SECRET))  # type: ignore[call-arg]
