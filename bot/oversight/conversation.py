@@ -229,9 +229,7 @@ def _top(asker: Asker, unit: UnitView) -> int:
 # --- the pages ------------------------------------------------------------------------------------
 
 
-async def _missing(
-    session: AsyncSession, asker: Asker, unit: UnitView, page: int, *, pressed: bool = False
-) -> Said:
+async def _missing(session: AsyncSession, asker: Asker, unit: UnitView, page: int) -> Said:
     campaign = await _campaign(session, asker, unit)
     found = await views.missing_page(
         session, campaign, unit, asker.today, page=page, page_size=pages.missing_page_size(asker.channel)
@@ -563,7 +561,7 @@ async def _pressed(session: AsyncSession, asker: Asker, pressed: Pressed) -> Sai
     unit = await _unit_by_id(session, asker, pressed.unit_id)
     match pressed.act:
         case Act.MISSING:
-            return await _missing(session, asker, unit, pressed.number, pressed=True)
+            return await _missing(session, asker, unit, pressed.number)
         case Act.PROGRESS:
             return await _progress(session, asker, unit, pressed.number)
         case Act.REVIEW:

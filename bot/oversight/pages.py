@@ -20,13 +20,13 @@ from dialogs.outline import Outline
 from dialogs.plan import Item, plan_of
 from dialogs.progress import Progress, has_value
 from storage.members import MembershipView
+from storage.oversight import MissingGroup
 
 if TYPE_CHECKING:
     from storage.members import UnitMember
     from storage.oversight import (
         Change,
         Contact,
-        MissingGroup,
         MissingPage,
         MissingUnit,
         ProgressReport,
@@ -148,13 +148,13 @@ def missing_reply(
         )
     rows: list[tuple[Button, ...]] = []
     for row in page.rows:
-        if _is_group(row):
-            body.append(_group_line(row))  # type: ignore[arg-type]
+        if isinstance(row, MissingGroup):
+            body.append(_group_line(row))
             rows.append(
                 (_button(Act.MISSING, row.unit_id, 0, "oversight.button.open", row.code, "/chuanop"),)
             )
         else:
-            body.extend(_unit_lines(row, today, zone))  # type: ignore[arg-type]
+            body.extend(_unit_lines(row, today, zone))
             rows.append((_button(Act.REVIEW, row.unit_id, 0, "oversight.button.review", row.code, "/donvi"),))
     if page.rows:
         body.append(Msg("oversight.missing.how"))
@@ -168,10 +168,6 @@ def missing_reply(
     if nav:
         rows.append(tuple(nav))
     return Reply(tuple(body), tuple(rows))
-
-
-def _is_group(row: object) -> bool:
-    return hasattr(row, "missing") and not hasattr(row, "status")
 
 
 def _group_line(group: MissingGroup) -> Msg:
