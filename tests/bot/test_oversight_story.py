@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.i18n import translate
@@ -174,3 +175,29 @@ async def test_the_real_outline_reads_page_by_page_in_messages_that_fit(world) -
             break
         page += 1
     assert page > 5 and "3 hội nghị" in seen[0] and "(cả câu trả lời dài" in seen[0]
+
+
+async def test_a_reporter_s_answer_stays_on_the_hot_path(
+    province: Province, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oversight adds nothing to a cadre's turn: no ORM session (the rare paths' tool), for a reporter
+    or for one who also supervises and has a report open on the supervisor's side."""
+    from storage.transaction import TurnScope
+
+    await submit(await province.joined("x12", "X12"))
+    both = await province.joined("x11", "X11")
+    await both.says(province.codes["H1"])
+    assert "Xã Một Hai" in await both.says("/donvi X12")  # the supervisor's side keeps a report being read
+    await both.says("/baocao")
+    await both.says("Phần đầu.")  # the campaign list is cached from here on
+    opened: list[int] = []
+    real = TurnScope.session
+
+    async def counted(self: TurnScope):  # type: ignore[no-untyped-def]
+        opened.append(1)
+        return await real(self)
+
+    monkeypatch.setattr(TurnScope, "session", counted)
+    for answer in ("Phần hai.", "tiếp", "12", "Phần ba."):
+        await both.says(answer)
+    assert opened == []
