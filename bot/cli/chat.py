@@ -17,11 +17,16 @@ from bot.config import Settings
 from bot.i18n import t
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.app import Runtime
     from storage.db import Database
 
 DEMO_USER = "can-bo-xa"
 DEMO_UNIT = "QT-HL-HB"
+# `--supervisor`: the district above the demo commune, to see its communes' reports come in.
+DEMO_SUPERVISOR = "can-bo-huyen"
+DEMO_DISTRICT = "QT-HL"
 DEMO_OUTLINE = "ct30-20nam"
 
 
@@ -71,6 +76,13 @@ def demo(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Xóa dữ liệu trình diễn cũ và làm lại từ đầu.")
     ] = False,
+    supervisor: Annotated[
+        bool,
+        typer.Option(
+            "--supervisor",
+            help="Vào vai cán bộ Huyện ủy Hải Lăng theo dõi các xã (ai chưa nộp, tiến độ, duyệt, trả lại).",
+        ),
+    ] = False,
 ) -> None:
     """Bản trình diễn: tỉnh mẫu theo Kế hoạch 88-KH/TU, cán bộ Đảng ủy xã Hải Ba trò chuyện trên SQLite."""
     setup_logging()
@@ -79,7 +91,7 @@ def demo(
             Path(str(database) + suffix).unlink(missing_ok=True)
     url = f"sqlite+aiosqlite:///{database}"
     settings = Settings(database_url=url, secret_key=_demo_secret(database))
-    run_async(_demo(settings, database))
+    run_async(_demo(settings, database, supervisor))
 
 
 def _demo_secret(database: Path) -> str:
@@ -95,20 +107,31 @@ def _demo_secret(database: Path) -> str:
     return secret
 
 
-async def _demo(settings: Settings, database: Path) -> None:
+async def _demo(settings: Settings, database: Path, supervisor: bool = False) -> None:
     from storage.migrate import upgrade
 
     await upgrade(settings.database.url)
+    user, unit, role = (
+        (DEMO_SUPERVISOR, DEMO_DISTRICT, "supervisor") if supervisor else (DEMO_USER, DEMO_UNIT, "reporter")
+    )
     async with _terminal_runtime(settings) as running:
-        first = await _prepare_demo(running.db, settings.zone, settings.secret or "")
-        typer.echo(t("demo.intro", "vi", database=str(database)) + "\n")
-        await _talk(running, DEMO_USER, first_messages=first)
+        first = await _prepare_demo(running.db, settings.zone, settings.secret or "", user, unit, role)
+        intro = "demo.intro_supervisor" if supervisor else "demo.intro"
+        typer.echo(t(intro, "vi", database=str(database)) + "\n")
+        await _talk(running, user, first_messages=first)
 
 
-async def _prepare_demo(db: Database, zone: tzinfo, secret: str) -> tuple[str, ...]:
-    """Build the demo province once; return what the demo user should send first (the invite code)."""
-    from dialogs.builtin import get_outline
-    from storage.campaigns import create_campaign
+async def _prepare_demo(
+    db: Database,
+    zone: tzinfo,
+    secret: str,
+    user: str = DEMO_USER,
+    unit: str = DEMO_UNIT,
+    role: str = "reporter",
+) -> tuple[str, ...]:
+    """Build the demo province and its campaign once; return what `user` should send first (an
+    invite code for `unit` as `role`), nothing if they joined in an earlier run."""
+    from storage.campaigns import all_campaigns
     from storage.invites import create_invite
     from storage.members import member_by_identity
     from storage.units import import_units, read_units_file, unit_by_code
@@ -121,23 +144,31 @@ async def _prepare_demo(db: Database, zone: tzinfo, secret: str) -> tuple[str, .
             rows = read_units_file(path)
         await import_units(db, rows)
     async with db.session() as session, session.begin():
-        if await member_by_identity(session, "console", DEMO_USER) is not None:
+        if await member_by_identity(session, "console", user) is not None:
             return ()
-        outline = get_outline(DEMO_OUTLINE)
-        # The plan's own spacing between levels (communes, then districts a month later, then the
-        # province), counted from today where the report is made so the demo is never overdue.
-        today = datetime.now(zone).date()
-        await create_campaign(
-            session,
-            outline.id,
-            outline.version,
-            outline.title.get("vi"),
-            "QT",
-            {
-                "xa": today + timedelta(days=30),
-                "huyen": today + timedelta(days=60),
-                "tinh": today + timedelta(days=90),
-            },
-        )
-        code = await create_invite(session, DEMO_UNIT, "reporter", uses=1, days=30, now=now, secret=secret)
+        if not await all_campaigns(session):
+            await _demo_campaign(session, zone)
+        code = await create_invite(session, unit, role, uses=1, days=30, now=now, secret=secret)
     return (code,)
+
+
+async def _demo_campaign(session: AsyncSession, zone: tzinfo) -> None:
+    from dialogs.builtin import get_outline
+    from storage.campaigns import create_campaign
+
+    outline = get_outline(DEMO_OUTLINE)
+    # The plan's own spacing between levels (communes, then districts a month later, then the
+    # province), counted from today where the report is made so the demo is never overdue.
+    today = datetime.now(zone).date()
+    await create_campaign(
+        session,
+        outline.id,
+        outline.version,
+        outline.title.get("vi"),
+        "QT",
+        {
+            "xa": today + timedelta(days=30),
+            "huyen": today + timedelta(days=60),
+            "tinh": today + timedelta(days=90),
+        },
+    )

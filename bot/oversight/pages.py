@@ -81,16 +81,18 @@ def activity(last: datetime | None, today: date, zone: tzinfo | None) -> Msg:
     return Msg("oversight.activity.days", {"days": days})
 
 
+def _contact(contact: Contact) -> Msg:
+    channel = _CHANNEL_NAMES.get(contact.channel, contact.channel)
+    if not contact.name:
+        # An account that gave no name (the terminal, a Zalo user who hid it): say who they are there.
+        return Msg("oversight.contact.unnamed", {"channel": channel})
+    return Msg("oversight.contact", {"name": short(contact.name, 24), "channel": channel})
+
+
 def contacts(found: Sequence[Contact]) -> Msg:
     if not found:
         return Msg("oversight.contacts.none")
-    shown = tuple(
-        Msg(
-            "oversight.contact",
-            {"name": short(c.name, 24), "channel": _CHANNEL_NAMES.get(c.channel, c.channel)},
-        )
-        for c in found[:CONTACTS_SHOWN]
-    )
+    shown = tuple(_contact(c) for c in found[:CONTACTS_SHOWN])
     joined = (
         Msg("oversight.contacts.two", {"first": shown[0], "second": shown[1]}) if len(shown) > 1 else shown[0]
     )

@@ -256,3 +256,41 @@ def test_demo_numbers_at_their_scale_sentences_refused_unknown_kept(tmp_path: Pa
     assert warning in out
     # Viewing the answer shows the unknown figure as such, never as 0.
     assert "→ chưa có số liệu" in out.rsplit("Đã lưu câu", 1)[-1]
+
+
+def test_demo_supervisor_sees_the_commune_submit_and_returns_it(tmp_path: Path) -> None:
+    """`baocao demo --supervisor`: the district of the demo commune, on the same demo database."""
+    from dialogs.builtin import get_outline
+    from tests.dialogs.conftest import DOCUMENT_SKIP_FILE, Cadre
+
+    outline = get_outline("ct30-20nam")
+    mirror = Cadre(outline)
+    lines = ["/baocao"]
+    reply = mirror.send("/baocao")
+    answers = {"text": ["Nội dung trả lời.", "tiếp"], "choice": ["1"], "date": ["01/06/2018"]}
+    for _ in range(200):  # bounded, as above
+        if "Đề nghị xem lại toàn bộ trước khi nộp" in reply:
+            break
+        step = answers.get(outline.question(mirror.state.question_id or "").type.value, ["0"])
+        for typed in step:
+            reply = mirror.send(typed)
+        lines += step
+    commune = run(["demo"], _demo_lines(*lines, "nộp", "có", *DOCUMENT_SKIP_FILE), tmp_path)
+    assert "✅ Đã nộp báo cáo." in commune.stdout, commune.stderr
+
+    district = run(
+        ["demo", "--supervisor"],
+        _demo_lines("ai chua nop", "/donvi qt-hl-hb", "tra lai", "Mục 2 cần bổ sung số liệu."),
+        tmp_path,
+    )
+    assert district.returncode == 0, district.stderr
+    out = district.stdout
+    assert "cán bộ theo dõi của Huyện ủy Hải Lăng" in out
+    missing = out.split("📋 Chưa nộp", 1)[1].split("Gõ mã một đơn vị", 1)[0]
+    assert "3 đơn vị chưa nộp" in missing and "Hải An" in missing and "Hải Ba" not in missing
+    assert "Tỉnh ủy" not in missing and "Triệu Phong" not in missing  # only the district's communes
+    assert "Đã trả lại báo cáo của Đảng ủy xã Hải Ba (phiên bản 1). Lý do: Mục 2 cần bổ sung số liệu." in out
+    assert "Traceback" not in out + district.stderr
+
+    again = run(["demo"], "báo cáo\n", tmp_path)
+    assert "đã được cấp trên trả lại" in again.stdout and "Mục 2 cần bổ sung số liệu." in again.stdout
