@@ -160,11 +160,7 @@ def missing_reply(
             rows.append((_button(Act.REVIEW, row.unit_id, 0, "oversight.button.review", row.code, "/donvi"),))
     if page.rows:
         body.append(Msg("oversight.missing.how"))
-    nav: list[Button] = []
-    if page.page > 0:
-        nav.append(_page_button(Act.MISSING, under, page.page - 1, "oversight.button.previous", "/chuanop"))
-    if page.page + 1 < page.pages:
-        nav.append(_page_button(Act.MISSING, under, page.page + 1, "oversight.button.next", "/chuanop"))
+    nav = _paging(Act.MISSING, under.id, under.code, page.page, page.pages, "/chuanop")
     if under.id != top_unit_id and under.parent_id is not None:
         nav.append(Button(Msg("oversight.button.up"), action(Act.MISSING, under.parent_id, 0), "/chuanop"))
     if nav:
@@ -211,9 +207,13 @@ def _button(act: Act, unit_id: int, number: int, label: str, code: str, command:
     return Button(Msg(label, {"code": code}), action(act, unit_id, number), f"{command} {code}")
 
 
-def _page_button(act: Act, unit: UnitView, page: int, label: str, command: str) -> Button:
-    typed = f"{command} {unit.code} {page + 1}"
-    return Button(Msg(label), action(act, unit.id, page), typed)
+def _paging(act: Act, unit_id: int, code: str, page: int, pages: int, command: str) -> list[Button]:
+    """Previous and next page buttons, where there are such pages (typed: "/chuanop H1 3")."""
+    buttons: list[Button] = []
+    for shown, label in ((page - 1, "oversight.button.previous"), (page + 1, "oversight.button.next")):
+        if 0 <= shown < pages:
+            buttons.append(Button(Msg(label), action(act, unit_id, shown), f"{command} {code} {shown + 1}"))
+    return buttons
 
 
 # --- "tiến độ" --------------------------------------------------------------------------------------
@@ -267,23 +267,7 @@ def progress_reply(
             )
             for index, s in enumerate(report.sections)
         )
-    nav: list[Button] = []
-    if page > 0:
-        nav.append(
-            Button(
-                Msg("oversight.button.previous"),
-                action(Act.PROGRESS, counts.unit_id, page - 1),
-                f"/tiendo {counts.code} {page}",
-            )
-        )
-    if page + 1 < pages:
-        nav.append(
-            Button(
-                Msg("oversight.button.next"),
-                action(Act.PROGRESS, counts.unit_id, page + 1),
-                f"/tiendo {counts.code} {page + 2}",
-            )
-        )
+    nav = _paging(Act.PROGRESS, counts.unit_id, counts.code, page, pages, "/tiendo")
     return Reply(tuple(body), (tuple(nav),) if nav else ())
 
 
@@ -400,23 +384,7 @@ def review_reply(
             )
         )
     rows: list[tuple[Button, ...]] = []
-    around: list[Button] = []
-    if page > 0:
-        around.append(
-            Button(
-                Msg("oversight.button.previous"),
-                action(Act.REVIEW, unit.id, page - 1),
-                f"/donvi {unit.code} {page}",
-            )
-        )
-    if page + 1 < pages:
-        around.append(
-            Button(
-                Msg("oversight.button.next"),
-                action(Act.REVIEW, unit.id, page + 1),
-                f"/donvi {unit.code} {page + 2}",
-            )
-        )
+    around = _paging(Act.REVIEW, unit.id, unit.code, page, pages, "/donvi")
     if around:
         rows.append(tuple(around))
     if view.status == "submitted":
