@@ -49,8 +49,9 @@ STATUS_TEXT = {
 _CELL_CHARS = 32_767
 _CUT = " …(còn tiếp)"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# How often the progress callback hears about the "Trả lời" sheet, in units.
-_PROGRESS_EVERY = 100
+# How often the progress callback hears about the "Trả lời" sheet: about 20 times a run, and at
+# least every 100 units ("Đang tổng hợp 40/120 đơn vị…" moves, the caller throttles its edits).
+_PROGRESS_TIMES, _PROGRESS_MOST = 20, 100
 # A column heading longer than this is cut (the whole of it in the cell's comment).
 _HEADING_CHARS = 90
 
@@ -71,15 +72,16 @@ def write_xlsx(
     progress_counts: Sequence[HasCounts] | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
+    zone: ZoneInfo | None = None,
 ) -> bytes:
     """The workbook's bytes: sheets "Trả lời", "Chỉ tiêu" and "Tiến độ".
 
     `progress_counts`: the supervisor's counts per child unit (storage.oversight.Counts) for the
     "Tiến độ" sheet; without them it counts the compilation's own units. `progress(done, total)`
-    is called as the units are written.
+    is called as the units are written. Times are shown in `zone` (None: Asia/Ho_Chi_Minh).
     """
     workbook = Workbook(write_only=True)
-    _answers_sheet(workbook, compilation, progress)
+    _answers_sheet(workbook, compilation, progress, zone or DISPLAY_TZ)
     _totals_sheet(workbook, compilation)
     _progress_sheet(workbook, compilation, progress_counts)
     buffer = io.BytesIO()
@@ -142,18 +144,21 @@ def _name_width(names: Iterable[str], least: int, most: int = 50) -> int:
     return max(least, min(most, max((len(name) for name in names), default=0) + 2))
 
 
-def _moment_cell(sheet: WriteOnlyWorksheet, moment: datetime | None) -> WriteOnlyCell | None:
+def _moment_cell(sheet: WriteOnlyWorksheet, moment: datetime | None, zone: ZoneInfo) -> WriteOnlyCell | None:
     if moment is None:
         return None
     # Excel has no time zones: the local time officials read, as a date and time cell.
-    local = moment.astimezone(DISPLAY_TZ).replace(tzinfo=None) if moment.tzinfo else moment
+    local = moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
     cell = WriteOnlyCell(sheet, value=local)
     cell.number_format = "DD/MM/YYYY HH:MM"
     return cell
 
 
 def _answers_sheet(
-    workbook: Workbook, compilation: Compilation, progress: Callable[[int, int], None] | None
+    workbook: Workbook,
+    compilation: Compilation,
+    progress: Callable[[int, int], None] | None,
+    zone: ZoneInfo,
 ) -> None:
     sheet = workbook.create_sheet("Trả lời")
     items = plan_of(compilation.outline).answerable
@@ -174,6 +179,7 @@ def _answers_sheet(
     )
     labels = {item.id: _choice_labels(item) for item in items}
     count = len(compilation.units)
+    every = max(1, min(_PROGRESS_MOST, count // _PROGRESS_TIMES))
     for done, unit in enumerate(compilation.units, start=1):
         parent = names.get(unit.parent_code or "", unit.parent_code or "")
         row: list[object] = [
@@ -182,11 +188,11 @@ def _answers_sheet(
             text_cell(sheet, parent),
             STATUS_TEXT.get(unit.status, unit.status),
             unit.version,
-            _moment_cell(sheet, unit.submitted_at),
+            _moment_cell(sheet, unit.submitted_at, zone),
         ]
         row += [_answer_value(sheet, item, unit, labels[item.id]) for item in items]
         sheet.append(row)
-        if progress is not None and (done % _PROGRESS_EVERY == 0 or done == count):
+        if progress is not None and (done % every == 0 or done == count):
             progress(done, count)
     if progress is not None and not count:
         progress(0, 0)

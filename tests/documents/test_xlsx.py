@@ -235,7 +235,15 @@ def test_progress_from_the_compilation_or_the_supervisor_counts() -> None:
 def test_progress_is_reported_as_units_are_written() -> None:
     heard: list[tuple[int, int]] = []
     write_xlsx(compilation(), progress=lambda done, total: heard.append((done, total)))
-    assert heard[-1] == (5, 5)
+    assert heard == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+
+
+def test_an_answer_longer_than_a_cell_holds_is_cut_and_says_so() -> None:
+    base = compilation()
+    long = replace(base.units[0], answers={"tuyen_truyen": Answer("Quán triệt. " * 4000)})
+    cell = reopened(write_xlsx(replace(base, units=(long,))))["Trả lời"]["H2"]
+    assert len(cell.value) == 32_767
+    assert cell.value.startswith("Quán triệt. ") and cell.value.endswith("…(còn tiếp)")
 
 
 def test_a_long_label_is_cut_in_the_header_and_whole_in_its_comment() -> None:
