@@ -130,11 +130,11 @@ class _Body:
                     etree.SubElement(rpr, _B)
                 if "i" in flags:
                     etree.SubElement(rpr, _I)
-                if "u" in flags:
-                    etree.SubElement(rpr, _U).set(_VAL, "single")
-                if size:
+                if size:  # the schema's order: b, i, sz, szCs, u
                     etree.SubElement(rpr, _SZ).set(_VAL, str(int(size * 2)))
                     etree.SubElement(rpr, _SZCS).set(_VAL, str(int(size * 2)))
+                if "u" in flags:
+                    etree.SubElement(rpr, _U).set(_VAL, "single")
             t = etree.SubElement(r, _T)
             t.text = clean(chunk)
             t.set(_SPACE, "preserve")
@@ -237,7 +237,10 @@ def _grouped_sections(outline: Outline) -> list[tuple[str | None, list[Section]]
 
 def _paragraphs(text: str) -> list[str]:
     """A narrative answer's paragraphs (its line breaks), cleaned."""
-    return [line for line in _LINES.split(clean(text).strip()) if line]
+    text = clean(text).strip()
+    if "\n" not in text:
+        return [text] if text else []
+    return [line for line in _LINES.split(text) if line]
 
 
 def write_docx(compilation: Compilation, *, progress: Progress | None = None) -> bytes:
@@ -286,22 +289,20 @@ def write_docx(compilation: Compilation, *, progress: Progress | None = None) ->
     body.p(compilation.campaign_title, style="b", align="center", indent=False, after=0)
     body.p("-----", align="center", indent=False)
 
-    basis = f"Thực hiện {header.basis}, " if header.basis else ""
-    opening = (
-        f"{basis}{header.committee.capitalize() if header.committee else compilation.unit_name} "
-        f"tổng hợp báo cáo của các đơn vị trực thuộc {compilation.unit_name}: "
-        f"{len(reported)}/{count} đơn vị đã báo cáo"
-    )
+    basis = f"Thực hiện {header.basis}, trên" if header.basis else "Trên"
     missing = compilation.missing
-    opening += f", {len(missing)} đơn vị chưa báo cáo (danh sách ở cuối báo cáo)." if missing else "."
-    body.p(opening)
-    body.p("Kết quả cụ thể như sau:")
+    opening = (
+        f"{basis} cơ sở báo cáo của các đơn vị trực thuộc {compilation.unit_name} "
+        f"({len(reported)}/{count} đơn vị đã báo cáo"
+    )
+    opening += f"; {len(missing)} đơn vị chưa báo cáo, danh sách ở cuối báo cáo)" if missing else ")"
+    body.p(opening + ", kết quả tổng hợp như sau:")
 
     _, overall = totals.rows(compilation)
     number = 0
     for title, sections in _grouped_sections(outline):
         if title is not None:
-            body.p(title.upper() if ":" not in title else title, style="b", align="center", indent=False)
+            body.p(title, style="b", align="center", indent=False, keep_next=True)
             number = 0
         for section in sections:
             number += 1
