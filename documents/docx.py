@@ -441,7 +441,7 @@ def _missing(body: _Body, compilation: Compilation, missing: Sequence[UnitReport
     listed: set[str] = set()
     for group in compilation.groups:
         members = [code for code in group.units if code in codes]
-        if not members:
+        if not members or group.units == (group.code,):  # a row that is the unit itself: no heading
             continue
         listed.update(members)
         body.p([(f"{clean(group.name)}: ", "b"), (", ".join(names[c] for c in members) + ".", "")])
