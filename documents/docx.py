@@ -419,7 +419,11 @@ def _question(
             shown = rate_text(total, overall.totals[item.high_of.id])
             if shown:
                 line += f"; tỷ lệ {shown}"
-        body.p(line + ".")
+        if not total.given:  # no figure at all: never a 0
+            line = f"({total.unknown} đơn vị {NO_FIGURES})" if total.unknown else "(Chưa đơn vị nào trả lời.)"
+            body.p(line, style="i")
+        else:
+            body.p(line + ".")
     elif item.type is QuestionType.DATE:
         body.parent.extend(holders[item.id])
     else:

@@ -364,5 +364,6 @@ def test_nothing_reported_yet() -> None:
     body = texts(doc)
     assert any("0/5 đơn vị đã báo cáo" in t for t in body)
     assert body[body.index("1.1. Việc quán triệt Chỉ thị") + 1] == "(Chưa đơn vị nào trả lời.)"
+    assert body[body.index("2.1. Số đơn thư nhận được") + 1] == "(Chưa đơn vị nào trả lời.)"
     rows = [[cell.text for cell in row.cells] for row in doc.tables[2].rows]
     assert rows[-1][:4] == ["", "Tổng cộng", "0/5", "—"]
