@@ -58,7 +58,10 @@ def _xlsx(compilation: Compilation, counts: Sequence[Counts], progress: Progress
 def _png(compilation: Compilation, counts: Sequence[Counts], progress: Progress | None) -> bytes:
     from documents.chart import write_chart
 
-    return write_chart(compilation.campaign_title, compilation.generated_at, counts)
+    from bot.i18n import DISPLAY_TZ
+
+    when = compilation.generated_at.astimezone(DISPLAY_TZ).date()
+    return write_chart(compilation.campaign_title, when, counts)
 
 
 # The writers by format; tests replace them.
