@@ -56,9 +56,8 @@ def _xlsx(compilation: Compilation, counts: Sequence[Counts], progress: Progress
 
 
 def _png(compilation: Compilation, counts: Sequence[Counts], progress: Progress | None) -> bytes:
-    from documents.chart import write_chart
-
     from bot.i18n import DISPLAY_TZ
+    from documents.chart import write_chart
 
     when = compilation.generated_at.astimezone(DISPLAY_TZ).date()
     return write_chart(compilation.campaign_title, when, counts)
