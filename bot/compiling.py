@@ -36,8 +36,10 @@ log = logging.getLogger(__name__)
 Format = Literal["docx", "xlsx", "png"]
 FORMATS: tuple[Format, ...] = ("docx", "xlsx", "png")
 Progress = Callable[[int, int], None]
-# How often, at most, a running compile tells the member how far it got (a message each time).
+# How often, at most, a running compile tells the member how far it got (a message each time), and
+# from how many units it says so at all (a small compile is done before anyone would wait).
 PROGRESS_EVERY = 10.0
+PROGRESS_FROM = 100
 
 
 # --- the files ---------------------------------------------------------------------------------------
@@ -185,12 +187,14 @@ class Compiler:
 
         async def report_progress() -> None:
             told = 0
-            while not finished.is_set():
+            while not finished.is_set() and total >= PROGRESS_FROM:
                 await asyncio.sleep(PROGRESS_EVERY)
                 if not finished.is_set() and done[0] != told:
                     told = done[0]
                     await self._tell(job, _say("compile.progress", done=told, total=total))
 
+        if total >= PROGRESS_FROM:
+            await self._tell(job, _say("compile.progress", done=0, total=total))
         reporter = asyncio.get_running_loop().create_task(report_progress())
         try:
             files = await asyncio.to_thread(_write_all, compilation, counts, progress)

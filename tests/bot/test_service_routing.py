@@ -147,7 +147,7 @@ async def test_english_member_hears_not_yet_in_english(world) -> None:  # type: 
     database, codes = world
     supervisor = await joined(database, "801", codes["T"])
     assert "English" in await supervisor.says("/ngonngu")
-    assert "Compiling reports is not available" in await supervisor.says("compile")
+    assert "Compiling does not run here yet" in await supervisor.says("compile")
     assert "who has not submitted" in await supervisor.says("hello")
     assert "Not submitted — Tỉnh Mẫu" in await supervisor.says("missing")
 
