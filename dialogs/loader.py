@@ -7,6 +7,10 @@ The file format, version 1::
     version: 1                     # the outline's own version
     title: {vi: ..., en: ...}
     languages: [vi, en]            # optional, default [vi, en]; must include vi
+    parts:                         # optional: how a compiled report groups the sections
+      - id: phan_1
+        title: {vi: "Phần thứ nhất: ...", en: "Part one: ..."}
+        sections: [lanh_dao, ket_qua]   # each section in one part at most; the rest compiled after
     sections:
       - id: lanh_dao
         title: {vi: ..., en: ...}
@@ -47,7 +51,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from dialogs.conditions import RESERVED_WORDS, ConditionError, compile_condition
 from dialogs.events import Msg
-from dialogs.outline import Choice, Localized, Outline, Question, QuestionType, Section
+from dialogs.outline import Choice, Localized, Outline, Part, Question, QuestionType, Section
 from dialogs.text import clean, clean_key, clean_line
 
 FORMAT_VERSION = 1
@@ -57,6 +61,7 @@ MAX_ID_LENGTH = 24  # question ids and choice values go into Telegram's 64-byte 
 MAX_OUTLINE_ID_LENGTH = 40
 # Aliases let a small file name the same node many times; caps keep validation linear in practice.
 MAX_SECTIONS = 100
+MAX_PARTS = 20
 MAX_QUESTIONS = 1000
 MAX_CHOICES = 50
 
@@ -65,7 +70,8 @@ _QUESTION_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 _CHOICE_VALUE = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _LANGUAGE = re.compile(r"[a-z]{2,3}\Z")
 
-_TOP_KEYS = ("format", "id", "version", "title", "languages", "sections")
+_TOP_KEYS = ("format", "id", "version", "title", "languages", "parts", "sections")
+_PART_KEYS = ("id", "title", "sections")
 _SECTION_KEYS = ("id", "title", "questions")
 _QUESTION_KEYS = ("id", "type", "required", "label", "hint", "unit", "min", "max", "choices", "when")
 _CHOICE_KEYS = ("value", "label")
@@ -149,7 +155,7 @@ def validate_outline_file(path: str | PathLike[str]) -> list[OutlineError]:
 def outline_to_dict(outline: Outline) -> dict[str, object]:
     """The outline as plain data in the file format, every default filled in; loads back unchanged."""
     languages = list(outline.languages)
-    return {
+    data: dict[str, object] = {
         "format": FORMAT_VERSION,
         "id": outline.id,
         "version": outline.version,
@@ -164,6 +170,12 @@ def outline_to_dict(outline: Outline) -> dict[str, object]:
             for section in outline.sections
         ],
     }
+    if outline.parts:
+        data["parts"] = [
+            {"id": part.id, "title": _texts(part.title, languages), "sections": list(part.sections)}
+            for part in outline.parts
+        ]
+    return data
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -517,6 +529,10 @@ class _Reader:
                     sections.append(section)
         self.check_when()
         self.check_bounds()
+        parts: tuple[Part, ...] = ()
+        parts_node = self.present(entries, "parts")
+        if parts_node is not None:
+            parts = self.parts(parts_node, [section.id for section in sections] if complete else None)
         if self.errors or not complete or outline_id is None or version is None or title is None:
             return None
         return Outline(
@@ -525,7 +541,80 @@ class _Reader:
             title=title,
             sections=tuple(sections),
             languages=self.languages,
+            parts=parts,
         )
+
+    def parts(self, node: Node, section_ids: list[str] | None) -> tuple[Part, ...]:
+        """The parts of a compiled report: each names known sections, a section in one part at most.
+        `section_ids` is None when a section had errors (names are then not judged)."""
+        parts: list[Part] = []
+        part_lines: dict[str, int] = {}
+        placed: dict[str, str] = {}  # section id -> the part it is in
+        for i, item in enumerate(self.sequence(node, "parts", "parts", MAX_PARTS)):
+            path = _where("parts", i)
+            entries = self.mapping(item, path, _PART_KEYS, required=_PART_KEYS)
+            if entries is None:
+                continue
+            part_id = title = None
+            if "id" in entries:
+                id_node = entries["id"]
+                part_id = self.identifier(
+                    id_node, _where(path, "id"), _QUESTION_ID, MAX_ID_LENGTH, "outline.error.bad_part_id"
+                )
+                if part_id is not None and part_id in part_lines:
+                    self.error(
+                        id_node,
+                        _where(path, "id"),
+                        "outline.error.duplicate_part_id",
+                        id=part_id,
+                        line=part_lines[part_id],
+                    )
+                    part_id = None
+                elif part_id is not None:
+                    part_lines[part_id] = id_node.start_mark.line + 1
+            if "title" in entries:
+                title = self.localized(entries["title"], _where(path, "title"))
+            members: list[str] = []
+            if "sections" in entries:
+                where = _where(path, "sections")
+                for j, section_node in enumerate(
+                    self.sequence(entries["sections"], where, "sections", MAX_SECTIONS)
+                ):
+                    section_path = _where(where, j)
+                    name = self.text(section_node, section_path)
+                    if name is None:
+                        continue
+                    if section_ids is not None and name not in section_ids:
+                        close = difflib.get_close_matches(name, section_ids, n=1, cutoff=0.7)
+                        if close:
+                            self.error(
+                                section_node,
+                                section_path,
+                                "outline.error.part_section_unknown_suggest",
+                                id=name,
+                                suggestion=close[0],
+                            )
+                        else:
+                            self.error(
+                                section_node, section_path, "outline.error.part_section_unknown", id=name
+                            )
+                        continue
+                    if name in placed:
+                        self.error(
+                            section_node,
+                            section_path,
+                            "outline.error.part_section_twice",
+                            id=name,
+                            part=placed[name],
+                        )
+                        continue
+                    placed[name] = part_id or path
+                    members.append(name)
+            if part_id is not None and title is not None:
+                order = {section_id: n for n, section_id in enumerate(section_ids or ())}
+                members.sort(key=lambda section_id: order.get(section_id, 0))
+                parts.append(Part(id=part_id, title=title, sections=tuple(members)))
+        return tuple(parts)
 
     def read_languages(self, node: Node) -> tuple[str, ...]:
         """The outline's languages, Vietnamese always among them."""

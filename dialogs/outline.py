@@ -79,12 +79,24 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A part of the compiled report ("Phần thứ nhất: Kết quả …"): sections read together, declared
+    in the outline (`parts:`), never in code."""
+
+    id: str
+    title: Localized
+    sections: tuple[str, ...]  # section ids, in outline order
+
+
+@dataclass(frozen=True)
 class Outline:
     id: str
     version: int
     title: Localized
     sections: tuple[Section, ...]
     languages: tuple[str, ...] = ("vi", "en")
+    # How a compiled report groups the sections; empty: section by section.
+    parts: tuple[Part, ...] = ()
     _index: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
