@@ -146,3 +146,44 @@ async def test_on_telegram_the_three_files_are_sent_as_documents(
         ("xlsx", "T", 3),
         ("png", "T", 3),
     ]
+
+
+async def test_on_telegram_the_real_files_open_as_a_reader_opens_them(database_url: str) -> None:
+    """The ct30-20nam v1 world of the oversight tests, compiled by the real writers for Huyện ủy Hải
+    Lăng's supervisor: the documents that reach Telegram are a Word report, a workbook and a PNG."""
+    from docx import Document
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    from storage.invites import create_invite
+    from tests.compile.test_gather import answered_world
+
+    with FakeBotApi() as api:
+        settings = settings_for(database_url, api)
+        async with runtime(settings) as running:
+            world = await answered_world(running.db)
+            async with running.db.session() as session, session.begin():
+                code = await create_invite(
+                    session,
+                    "QT-HL",
+                    "supervisor",
+                    uses=1,
+                    days=30,
+                    now=datetime.now(UTC),
+                    secret=settings.secret,
+                )
+            bot_ = Bot(running, api, world, settings)  # type: ignore[arg-type]
+            district = TelegramCadre(bot_, 401)
+            await district.says(f"/start {code}")
+            assert "Đang tổng hợp báo cáo của Huyện ủy Hải Lăng" in await district.says("tổng hợp")
+            await running.compiler.wait()
+            await until(lambda: len(api.calls_of("sendDocument")) == 3)
+    files = {call.filename: call.file for call in api.calls_of("sendDocument")}
+    assert set(files) == {"Bao-cao-tong-hop-QT-HL.docx", "So-lieu-tong-hop-QT-HL.xlsx", "Tien-do-QT-HL.png"}
+    report = Document(io.BytesIO(files["Bao-cao-tong-hop-QT-HL.docx"]))
+    text = "\n".join(p.text for p in report.paragraphs)
+    assert "Hải An tuyên truyền qua loa truyền thanh." in text
+    book = load_workbook(io.BytesIO(files["So-lieu-tong-hop-QT-HL.xlsx"]), read_only=True)
+    codes = [row[0] for row in book["Trả lời"].iter_rows(min_row=2, values_only=True)]
+    assert codes == ["HL-HA", "HL-HB", "HL-HC"]
+    assert Image.open(io.BytesIO(files["Tien-do-QT-HL.png"])).format == "PNG"

@@ -77,3 +77,55 @@ async def test_an_operator_compiles_a_district_and_sets_the_header(
     assert (shown.committee, shown.number, shown.place) == ("HUYỆN ỦY HẢI LĂNG", "Số 85-BC/HU", "Hải Lăng")
     assert shown.recipients == ("- Ban Thường vụ Tỉnh ủy (b/c),", "- Lưu Văn phòng Huyện ủy.")
     assert header_unknown.code == 1 and "999" in header_unknown.err[0], header_unknown
+
+
+def docx_text(path: Path) -> str:
+    from docx import Document
+
+    document = Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
+
+
+async def test_the_district_report_in_word_carries_the_header_set_for_the_campaign(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    world = await answered_world(database)
+    campaign = str(world.campaign.id)
+    [header] = run_all(
+        database_url,
+        tmp_path,
+        [
+            [
+                "campaign",
+                "set",
+                "--campaign",
+                campaign,
+                "--number",
+                "Số 85-BC/HU",
+                "--signer-title",
+                "PHÓ BÍ THƯ",
+            ]
+        ],
+    )
+    assert header.code == 0, header
+    [written] = run_all(
+        database_url, tmp_path, [["compile", "--unit", "qt-hl", "--format", "docx", "--out", "HL.docx"]]
+    )
+    assert written.code == 0, written
+    text = docx_text(tmp_path / "HL.docx")
+    for expected in (
+        "HUYỆN ỦY HẢI LĂNG",  # the unit's name in capitals: the default committee
+        "Số 85-BC/HU",
+        "Hải Lăng, ngày",
+        "PHÓ BÍ THƯ",
+        "Hải An tuyên truyền qua loa truyền thanh.",  # the submitted commune's narrative
+        "Đảng ủy xã Hải Chánh",  # returned: among the units that did not report
+        "- Ban Thường vụ Tỉnh ủy Quảng Trị (b/c),",
+    ):
+        assert expected in text, expected
+    # Gio Mỹ is in another district; Hải Chánh's returned answer is not compiled.
+    assert "Gio Mỹ họp thôn." not in text
