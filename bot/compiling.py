@@ -252,6 +252,11 @@ class Compiler:
                     body=(
                         Msg("compile.links", {"hours": int(hours) if hours == int(hours) else hours}),
                         *(Msg("compile.line", {"line": line}) for line in links),
+                        *(
+                            (Msg("compile.no_public_url", {"code": compilation.unit_code}),)
+                            if not running.settings.public_url
+                            else ()
+                        ),
                     )
                 )
                 messages += render(body, job.locale, capabilities, running.settings.zone)
