@@ -11,6 +11,7 @@ it as a draft. A draft or a returned report is listed with its status, without a
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from storage.units import UnitView, in_subtree
 Progress = Callable[[int, int], None]  # (units done, units in all)
 Source = Literal["grassroots", "children"]
 _DONE = ("submitted", "approved")
+_PARTITION = 1000  # answers turned into values between two yields to the event loop
 
 # --- the header ------------------------------------------------------------------------------------
 
@@ -185,11 +187,15 @@ async def gather(
         if row.unit_id in wanted:
             submissions[row.unit_id] = row
     done = {row.id: row for row in submissions.values() if row.status in _DONE}
+    # A roll-up reads the children's own reports only, not every commune's answers under them.
+    only = (Submission.unit_id.in_(sorted(wanted)),) if source == "children" and children else ()
 
     # The answers of every report that is in (one query), and the document of its submitted version.
     answers: dict[int, dict[str, Answer]] = {}
     if done:
-        for submission_id, question_id, value, skipped, files in await session.execute(
+        # Streamed in partitions, yielding between them: a province's 50,000 answers are read while
+        # other members' turns go on, never in one long stretch of the event loop.
+        streamed = await session.stream(
             select(
                 AnswerRow.submission_id,
                 AnswerRow.question_id,
@@ -203,12 +209,17 @@ async def gather(
                 Submission.campaign_id == campaign.id,
                 Submission.status.in_(_DONE),
                 in_subtree(unit.path),
+                *only,
             )
-        ):
-            if submission_id in done:
-                answers.setdefault(submission_id, {})[question_id] = Answer(
-                    value=value, skipped=bool(skipped), attachments=_attachments_from_json(files)
-                )
+            .execution_options(yield_per=_PARTITION)
+        )
+        async for partition in streamed.partitions(_PARTITION):
+            for submission_id, question_id, value, skipped, files in partition:
+                if submission_id in done:
+                    answers.setdefault(submission_id, {})[question_id] = Answer(
+                        value=value, skipped=bool(skipped), attachments=_attachments_from_json(files)
+                    )
+            await asyncio.sleep(0)
     documents: dict[int, Any] = {}
     if done:
         for row in await session.execute(
