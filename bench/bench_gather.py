@@ -136,7 +136,8 @@ async def main() -> None:
         )
         await db.dispose()
         print(
-            f"event loop lag during the gathers: max {max(gather_lags) * 1000:.1f} ms ({len(gather_lags)} ticks)"
+            f"event loop lag during the gathers: max {max(gather_lags) * 1000:.1f} ms "
+            f"({len(gather_lags)} ticks)"
         )
 
     from bot.compiling import _write_all

@@ -76,8 +76,12 @@ def run_fake_api(port: int) -> None:
             chat = str(form["chat_id"])
             arrivals[chat].append(time.monotonic())
             count += 1
-            result: Any = {"message_id": count, "date": 0, "chat": {"id": int(chat), "type": "private"},
-                           "text": "x"}
+            result: Any = {
+                "message_id": count,
+                "date": 0,
+                "chat": {"id": int(chat), "type": "private"},
+                "text": "x",
+            }
         elif name == "getMe":
             result = me
         else:
@@ -145,8 +149,13 @@ def run_echo_fastapi(port: int, api: str, database: str | None) -> None:
     from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
     metadata = MetaData()
-    seen = Table("seen", metadata, Column("id", Integer, primary_key=True), Column("update_id", BigInteger),
-                 Column("text", String(4096)))
+    seen = Table(
+        "seen",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("update_id", BigInteger),
+        Column("text", String(4096)),
+    )
     dispatcher, bot = echo_dispatcher(), echo_bot(api)
     engine = create_async_engine(f"sqlite+aiosqlite:///{database}") if database else None
     sessions = async_sessionmaker(engine) if engine else None
@@ -175,8 +184,13 @@ def run_echo_fastapi(port: int, api: str, database: str | None) -> None:
 
 
 def update_body(update_id: int, user: int, text: str) -> bytes:
-    message = {"message_id": update_id, "date": 0, "chat": {"id": user, "type": "private"},
-               "from": {"id": user, "is_bot": False, "first_name": "Cán bộ"}, "text": text}
+    message = {
+        "message_id": update_id,
+        "date": 0,
+        "chat": {"id": user, "type": "private"},
+        "from": {"id": user, "is_bot": False, "first_name": "Cán bộ"},
+        "text": text,
+    }
     return json.dumps({"update_id": update_id, "message": message}, ensure_ascii=False).encode()
 
 
@@ -266,8 +280,12 @@ class Load:
             for chat, posts in sent.items()
             for posted, arrived in zip(sorted(posts), sorted(arrivals.get(chat, [])), strict=False)
         ]
-        return (percentile(answered, 50), percentile(answered, 99),
-                percentile(latencies, 50), percentile(latencies, 99))
+        return (
+            percentile(answered, 50),
+            percentile(answered, 99),
+            percentile(latencies, 50),
+            percentile(latencies, 99),
+        )
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -281,8 +299,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str] | None = None,
-            ready_url: str | None = None) -> Iterator[None]:
+def process(
+    args: list[str], env: dict[str, str] | None = None, ready_url: str | None = None
+) -> Iterator[None]:
     # stderr to a file: a pipe nobody reads would stall a chatty child once it fills.
     log = tempfile.NamedTemporaryFile("w+", prefix="bench-telegram-", suffix=".log", delete=False)  # noqa: SIM115
     child = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
@@ -330,8 +349,10 @@ def reference_row(name: str, args: list[str], api: str, options: argparse.Namesp
         users = list(range(1, options.members + 1))
         warm_up = load.bodies(users, min(2000, options.updates))
         asyncio.run(load.saturate(warm_up, options.concurrency))
-        runs = [asyncio.run(load.saturate(load.bodies(users, options.updates), options.concurrency))
-                for _ in range(options.runs)]
+        runs = [
+            asyncio.run(load.saturate(load.bodies(users, options.updates), options.concurrency))
+            for _ in range(options.runs)
+        ]
     median = statistics.median(runs)
     print(f"{name:<34} {median:8,.0f} updates/s   (runs: {', '.join(f'{r:,.0f}' for r in runs)})", flush=True)
     return median
@@ -359,9 +380,10 @@ async def prepare_database(url: str, members: int) -> list[str]:
         async with db.session() as session, session.begin():
             deadlines = {"xa": date(2030, 6, 30), "huyen": date(2030, 7, 30), "tinh": date(2030, 8, 30)}
             await create_campaign(session, "ct30-20nam", 1, "Tổng kết 20 năm Chỉ thị 30", "T", deadlines)
-            return [await create_invite(session, f"X{i}", "reporter", uses=1, days=30, now=now,
-                                        secret=SECRET_KEY)
-                    for i in range(members)]
+            return [
+                await create_invite(session, f"X{i}", "reporter", uses=1, days=30, now=now, secret=SECRET_KEY)
+                for i in range(members)
+            ]
     finally:
         await db.dispose()
 
@@ -390,7 +412,9 @@ def our_rows(api: str, options: argparse.Namespace, echo_fastapi: float, gc_free
         baocao = [PYTHON, "-m", "cProfile", "-o", options.profile, *baocao]
     users = [10_000 + i for i in range(options.members)]
     label = "ours (gc frozen)" if gc_freeze else "ours (gc as is)"
-    with process([*baocao, "serve", "--port", str(port)], env=env, ready_url=f"http://127.0.0.1:{port}/healthz"):
+    with process(
+        [*baocao, "serve", "--port", str(port)], env=env, ready_url=f"http://127.0.0.1:{port}/healthz"
+    ):
         load = Load(f"http://127.0.0.1:{port}", api)
         joins = []
         for user, code in zip(users, codes, strict=True):
@@ -398,25 +422,37 @@ def our_rows(api: str, options: argparse.Namespace, echo_fastapi: float, gc_free
             joins.append((user, update_body(load.next_id, user, f"/start {code}")))
         asyncio.run(load.saturate(joins, options.concurrency))
         asyncio.run(load.saturate(load.bodies(users, len(users), "/baocao"), options.concurrency))
-        runs = [asyncio.run(load.saturate(load.bodies(users, options.updates), options.concurrency))
-                for _ in range(options.runs)]
+        runs = [
+            asyncio.run(load.saturate(load.bodies(users, options.updates), options.concurrency))
+            for _ in range(options.runs)
+        ]
         median = statistics.median(runs)
-        print(f"{label + ', saturation':<34} {median:8,.0f} updates/s   (runs: "
-              f"{', '.join(f'{r:,.0f}' for r in runs)}); {median / echo_fastapi:.2f}× the FastAPI echo bot",
-              flush=True)
+        print(
+            f"{label + ', saturation':<34} {median:8,.0f} updates/s   (runs: "
+            f"{', '.join(f'{r:,.0f}' for r in runs)}); {median / echo_fastapi:.2f}× the FastAPI echo bot",
+            flush=True,
+        )
         count = int(options.rate * options.latency_seconds)
         p50_http, p99_http, p50, p99 = asyncio.run(load.steady(load.bodies(users, count), options.rate))
         steady = f"{label}, {options.rate:.0f} updates/s steady"
-        print(f"{steady:<34} reply p50 {p50:6.1f} ms, p99 {p99:6.1f} ms"
-              f"   (webhook answered: p50 {p50_http:.1f} ms, p99 {p99_http:.1f} ms; {count:,} updates from "
-              f"{options.members:,} members)", flush=True)
+        print(
+            f"{steady:<34} reply p50 {p50:6.1f} ms, p99 {p99:6.1f} ms"
+            f"   (webhook answered: p50 {p50_http:.1f} ms, p99 {p99_http:.1f} ms; {count:,} updates from "
+            f"{options.members:,} members)",
+            flush=True,
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", nargs="?", default="bench",
-                        choices=["bench", "fake-api", "echo-aiohttp", "echo-fastapi", "echo-fastapi-db"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "mode",
+        nargs="?",
+        default="bench",
+        choices=["bench", "fake-api", "echo-aiohttp", "echo-fastapi", "echo-fastapi-db"],
+    )
     parser.add_argument("--port", type=int)
     parser.add_argument("--api")
     parser.add_argument("--updates", type=int, default=20_000)
@@ -444,8 +480,11 @@ def main() -> None:
         return
 
     gc.disable()  # the load generator's own pauses must not show up in the bots' figures
-    print(f"{options.updates:,} updates, {options.concurrency} concurrent senders, median of {options.runs}; "
-          f"{os.cpu_count()} CPUs", flush=True)
+    print(
+        f"{options.updates:,} updates, {options.concurrency} concurrent senders, median of {options.runs}; "
+        f"{os.cpu_count()} CPUs",
+        flush=True,
+    )
     api_port = free_port()
     api = f"http://127.0.0.1:{api_port}"
     with process(this_file("fake-api", "--port", str(api_port)), ready_url=f"{api}/stats"):
@@ -455,7 +494,7 @@ def main() -> None:
             reference_row("aiogram echo, aiohttp webhook", ["echo-aiohttp"], api, options)
             echo_fastapi = reference_row("aiogram echo, FastAPI + uvicorn", ["echo-fastapi"], api, options)
             reference_row("FastAPI echo + 1 insert (SQLite)", ["echo-fastapi-db"], api, options)
-        for frozen in ((True, False) if options.both_gc else (True,)):
+        for frozen in (True, False) if options.both_gc else (True,):
             our_rows(api, options, echo_fastapi, frozen)
 
 

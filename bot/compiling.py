@@ -95,11 +95,18 @@ async def read(
     now: datetime,
     today: Any,
     *,
-    source: Source = "grassroots",
+    source: Source | None = None,
     progress: Progress | None = None,
 ) -> tuple[Compilation, tuple[Counts, ...]]:
-    """The compilation and the progress of each child unit (for the chart and the workbook)."""
+    """The compilation and the progress of each child unit (for the chart and the workbook).
+
+    `source` None: the children's own reports where one of them has submitted (a province over its
+    districts' reports), else every grassroots unit."""
+    from storage.compiled import children_reported
     from storage.oversight import progress_report
+
+    if source is None:
+        source = "children" if await children_reported(session, campaign, unit) else "grassroots"
 
     compilation = await gather(session, campaign, unit, now, source=source, progress=progress)
     report = await progress_report(session, campaign, unit, today)
@@ -118,7 +125,7 @@ class CompileJob:
     locale: str
     unit_id: int
     campaign_id: int
-    source: Source = "grassroots"
+    source: Source | None = None  # None: the children's reports where they have submitted (`read`)
 
 
 def _say(message_id: str, **params: object) -> Reply:
@@ -211,6 +218,7 @@ class Compiler:
         from bot.i18n import translate
         from bot.outbox import CannotCarry
         from bot.render import render, render_caption
+        from storage.compiled import purge_files
 
         running = self.running
         outbox = running.outbox
@@ -220,6 +228,7 @@ class Compiler:
         links: list[str] = []
         unit = compilation.unit_name
         async with running.db.session() as session, session.begin():
+            await purge_files(session, now)
             for filename, content in files:
                 kind = filename.rsplit(".", 1)[-1]
                 caption = translate(Msg(f"compile.caption.{kind}", {"unit": unit}), job.locale)

@@ -117,6 +117,22 @@ async def header_for(session: AsyncSession, campaign_id: int, unit: UnitView) ->
 # --- gathering -------------------------------------------------------------------------------------
 
 
+async def children_reported(session: AsyncSession, campaign: CampaignSummary, unit: UnitView) -> bool:
+    """Whether a unit right under `unit` has its own report in (submitted or approved): then the
+    default compile is a roll-up of the children's reports (`source="children"`)."""
+    found = await session.scalar(
+        select(Submission.id)
+        .join(Unit, Unit.id == Submission.unit_id)
+        .where(
+            Unit.parent_id == unit.id,
+            Submission.campaign_id == campaign.id,
+            Submission.status.in_(_DONE),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 @dataclass(frozen=True)
 class _Node:
     id: int

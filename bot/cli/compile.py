@@ -51,16 +51,17 @@ def compile_(
     out: Annotated[Path, typer.Option("--out", help="Tệp ghi ra.")],
     campaign: Annotated[str | None, typer.Option("--campaign", help=_CAMPAIGN_HELP)] = None,
     source: Annotated[
-        From,
+        From | None,
         typer.Option(
             "--from",
-            help="grassroots: từ mọi đơn vị cơ sở; children: từ báo cáo của các đơn vị trực thuộc.",
+            help="grassroots: từ mọi đơn vị cơ sở; children: từ báo cáo của các đơn vị trực thuộc "
+            "(mặc định khi đã có đơn vị trực thuộc nộp báo cáo của mình).",
         ),
-    ] = From.grassroots,
+    ] = None,
 ) -> None:
     """Tổng hợp báo cáo của một đơn vị và các đơn vị cấp dưới thành tệp Word, Excel hoặc biểu đồ PNG."""
     setup_logging()
-    _run(_compile(Settings(), unit, _campaign_id(campaign), fmt.value, out, source.value))
+    _run(_compile(Settings(), unit, _campaign_id(campaign), fmt.value, out, source.value if source else None))
 
 
 def _writable(out: Path) -> None:
@@ -72,7 +73,7 @@ def _writable(out: Path) -> None:
 
 
 async def _compile(
-    settings: Settings, code: str, campaign_id: int | None, fmt: str, out: Path, source: str
+    settings: Settings, code: str, campaign_id: int | None, fmt: str, out: Path, source: str | None
 ) -> None:
     from bot.compiling import read, write
 

@@ -166,3 +166,43 @@ def test_place_of_a_unit_name() -> None:
     assert place_of("Đảng ủy xã Hải Ba") == "Hải Ba"
     assert place_of("Tỉnh ủy Quảng Trị") == "Quảng Trị"
     assert place_of("Cơ quan X") == "Cơ quan X"
+
+
+async def test_the_default_is_the_childrens_reports_once_one_of_them_is_in(database: Database) -> None:
+    from bot.compiling import read
+
+    world = await answered_world(database)
+    province = world.units["QT"]
+    async with database.session() as session:
+        before, _ = await read(session, world.campaign, province, LATER, LATER.date())
+    assert len(before.units) == 6  # no district has reported: every grassroots unit
+    async with database.session() as session, session.begin():
+        await session.execute(
+            insert(Submission).values(
+                campaign_id=world.campaign.id,
+                unit_id=world.units["QT-HL"].id,
+                status="submitted",
+                version=2,
+                submitted_version=2,
+                submitted_at=LATER,
+            )
+        )
+        await session.execute(
+            insert(AnswerRow).values(
+                submission_id=select(Submission.id)
+                .where(Submission.unit_id == world.units["QT-HL"].id)
+                .scalar_subquery(),
+                question_id="so_hoi_nghi_tt",
+                value=20,
+                updated_at=LATER,
+            )
+        )
+    async with database.session() as session:
+        after, counts = await read(session, world.campaign, province, LATER, LATER.date())
+        grassroots, _ = await read(
+            session, world.campaign, province, LATER, LATER.date(), source="grassroots"
+        )
+    assert [(u.code, u.status) for u in after.reported] == [("QT-HL", "submitted")]
+    assert after.reported[0].answers == {"so_hoi_nghi_tt": Answer(20)} and after.reported[0].version == 2
+    assert [c.code for c in counts] == ["QT-CC", "QT-GL", "QT-HL", "QT-ĐK"]
+    assert len(grassroots.units) == 6
