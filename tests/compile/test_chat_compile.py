@@ -186,3 +186,32 @@ async def test_on_telegram_the_real_files_open_as_a_reader_opens_them(database_u
     codes = [row[0] for row in book["Trả lời"].iter_rows(min_row=2, values_only=True)]
     assert codes == ["HL-HA", "HL-HB", "HL-HC"]
     assert Image.open(io.BytesIO(files["Tien-do-QT-HL.png"])).format == "PNG"
+
+
+async def test_a_compile_that_fails_tells_the_member_in_one_sentence(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_small_outline(monkeypatch)
+
+    def broken(compilation: Compilation, counts: Sequence[Any], progress: Any) -> bytes:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(bot.compiling, "WRITERS", {fmt: broken for fmt in bot.compiling.FORMATS})
+    out = io.StringIO()
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=database_url, outbox_poll_seconds=0.05, secret_key=SECRET
+    )
+    async with runtime(
+        settings, with_telegram=False, senders={TERMINAL: TerminalSender(out, False)}
+    ) as running:
+        world = await build_province(running.db)
+        await run_chat(
+            running,
+            "h1",
+            stdin=io.StringIO(""),
+            first_messages=(world.codes["H1"], "/tonghop QT-XX", "/tonghop"),
+        )
+    shown = out.getvalue()
+    assert "Không tìm thấy đơn vị nào có mã “QT-XX”" in shown
+    assert "chưa tổng hợp được báo cáo lúc này" in shown
+    assert "disk full" not in shown and "Traceback" not in shown
