@@ -20,6 +20,7 @@ from typing import Protocol
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 # More bars than this do not read on a phone screen: the units with the fewest missing reports
 # beyond it are summed into one bar, "khác".
@@ -141,6 +142,7 @@ def write_chart(title: str, when: date, children: Sequence[HasCounts]) -> bytes:
         axes.text(row.total + widest * 0.01, position, figures, va="center", fontsize=10)
     axes.set_yticks(positions, [_short(row.name) for row in rows], fontsize=11)
     axes.set_xlim(0, max(widest * 1.35, 1))
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # units are counted whole
     axes.set_xlabel("Số đơn vị cơ sở", fontsize=10)
     axes.spines[["top", "right"]].set_visible(False)
     handles, _ = axes.get_legend_handles_labels()

@@ -52,6 +52,7 @@ _PPR, _RPR, _R, _T = qn("w:pPr"), qn("w:rPr"), qn("w:r"), qn("w:t")
 _JC, _IND, _SPACING, _KEEP = qn("w:jc"), qn("w:ind"), qn("w:spacing"), qn("w:keepNext")
 _B, _I, _U, _SZ, _SZCS = qn("w:b"), qn("w:i"), qn("w:u"), qn("w:sz"), qn("w:szCs")
 _VAL = qn("w:val")
+_HOLD = qn("w:customXml")  # a scratch holder of built paragraphs, removed before saving
 _SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 Progress = Callable[[int, int], None]
@@ -244,37 +245,13 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def write_docx(compilation: Compilation, *, progress: Progress | None = None) -> bytes:
-    """The compiled report of the units' answers as DOCX bytes; `progress(done, total)` as units are
-    read (total: the number of units)."""
+    """The compiled report of the units' answers as DOCX bytes; `progress(done, total)` as each
+    unit's answers are written (total: the number of units; saving the file follows the last call)."""
     outline = compilation.outline
     plan = plan_of(outline)
     header = compilation.header
     reported = compilation.reported
     count = len(compilation.units)
-
-    # Each unit's answers once, cleaned: what the body reads question by question.
-    narratives: dict[str, list[tuple[str, list[str]]]] = {}  # question id → (unit name, paragraphs)
-    dates: dict[str, list[tuple[str, str]]] = {}
-    choices: dict[str, dict[str, int]] = {}
-    text_items = [item for item in plan.answerable if item.type is QuestionType.TEXT]
-    date_items = [item for item in plan.answerable if item.type is QuestionType.DATE]
-    choice_items = [
-        item
-        for item in plan.answerable
-        if item.type in (QuestionType.CHOICE, QuestionType.MULTI, QuestionType.YESNO)
-    ]
-    for item in text_items:
-        narratives[item.id] = []
-    for item in date_items:
-        dates[item.id] = []
-    for item in choice_items:
-        choices[item.id] = {}
-    reported_codes = {unit.code for unit in reported}
-    for done, unit in enumerate(compilation.units, 1):
-        if unit.code in reported_codes:
-            _read_unit(unit, text_items, date_items, choice_items, narratives, dates, choices)
-        if progress is not None:
-            progress(done, count)
 
     document = Document()
     _setup(document)
@@ -283,6 +260,26 @@ def write_docx(compilation: Compilation, *, progress: Progress | None = None) ->
     body_element.remove(sect_pr)
     body = _Body(body_element)
     text_width = A4_MM[0] - MARGINS_MM["left"] - MARGINS_MM["right"]
+
+    # Unit by unit (the progress the member sees), each answer's paragraphs are built once into a
+    # holder per question, inside the same document (moving them into place later is cheap); the
+    # body then takes each question's paragraphs in turn, in the units' order.
+    scratch = etree.SubElement(body_element, _HOLD)
+    text_items = [item for item in plan.answerable if item.type is QuestionType.TEXT]
+    date_items = [item for item in plan.answerable if item.type is QuestionType.DATE]
+    choice_items = [
+        item
+        for item in plan.answerable
+        if item.type in (QuestionType.CHOICE, QuestionType.MULTI, QuestionType.YESNO)
+    ]
+    holders = {item.id: etree.SubElement(scratch, _HOLD) for item in (*text_items, *date_items)}
+    choices: dict[str, dict[str, int]] = {item.id: {} for item in choice_items}
+    reported_codes = {unit.code for unit in reported}
+    for done, unit in enumerate(compilation.units, 1):
+        if unit.code in reported_codes:
+            _write_unit(body, unit, text_items, date_items, choice_items, holders, choices)
+        if progress is not None:
+            progress(done, count)
 
     _header_block(body, compilation, text_width)
     body.p("BÁO CÁO", style="b", align="center", indent=False, size=15, after=0)
@@ -311,7 +308,7 @@ def write_docx(compilation: Compilation, *, progress: Progress | None = None) ->
                 if not question.is_answerable:
                     continue
                 item = plan.by_id[question.id]
-                _question(body, item, narratives, dates, choices, overall)
+                _question(body, item, holders, choices, overall)
 
     if missing:
         body.p(f"DANH SÁCH ĐƠN VỊ CHƯA BÁO CÁO ({len(missing)} đơn vị)", style="b", keep_next=True)
@@ -320,30 +317,36 @@ def write_docx(compilation: Compilation, *, progress: Progress | None = None) ->
     _signature(body, compilation, text_width)
     _annex(body, compilation, text_width)
 
+    body_element.remove(scratch)
     body_element.append(sect_pr)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-def _read_unit(
+def _write_unit(
+    body: _Body,
     unit: UnitReport,
     text_items: Iterable[Item],
     date_items: Iterable[Item],
     choice_items: Iterable[Item],
-    narratives: dict[str, list[tuple[str, list[str]]]],
-    dates: dict[str, list[tuple[str, str]]],
+    holders: dict[str, etree._Element],
     choices: dict[str, dict[str, int]],
 ) -> None:
+    """One unit's narratives and dates as paragraphs under its name; its choices counted."""
     answers = unit.answers
     name = clean(unit.name)
+    p = body.p
     for item in text_items:
         answer = answers.get(item.id)
         if answer is None or answer.skipped or not isinstance(answer.value, str):
             continue
         lines = _paragraphs(answer.value)
         if lines:
-            narratives[item.id].append((name, lines))
+            holder = holders[item.id]
+            p(f"- {name}:", style="bu", keep_next=True, after=0, parent=holder)
+            for line in lines:
+                p(line, parent=holder)
     for item in date_items:
         answer = answers.get(item.id)
         if answer is None or answer.skipped or not isinstance(answer.value, str):
@@ -352,7 +355,7 @@ def _read_unit(
             shown = date.fromisoformat(answer.value).strftime("%d/%m/%Y")
         except ValueError:
             shown = clean(answer.value)
-        dates[item.id].append((name, shown))
+        p(f"- {name}: {shown}", after=0, parent=holders[item.id])
     for item in choice_items:
         answer = answers.get(item.id)
         if answer is None or answer.skipped or is_unknown(answer):
@@ -393,22 +396,18 @@ def _label(item: Item) -> str:
 def _question(
     body: _Body,
     item: Item,
-    narratives: dict[str, list[tuple[str, list[str]]]],
-    dates: dict[str, list[tuple[str, str]]],
+    holders: dict[str, etree._Element],
     choices: dict[str, dict[str, int]],
     overall: totals.Row,
 ) -> None:
     body.p(_label(item), style="bi", keep_next=True)
     question = item.question
     if item.type is QuestionType.TEXT:
-        answers = narratives[item.id]
-        if not answers:
+        holder = holders[item.id]
+        if len(holder):
+            body.parent.extend(holder)  # moved, in the units' order
+        else:
             body.p("(Chưa đơn vị nào trả lời.)", style="i")
-        p = body.p
-        for name, lines in answers:
-            p(f"- {name}:", style="bu", keep_next=True, after=0)
-            for line in lines:
-                p(line)
     elif item.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
         total = overall.totals[item.id]
         unit = f" {question.unit.get('vi')}" if question.unit else ""
@@ -420,10 +419,13 @@ def _question(
             shown = rate_text(total, overall.totals[item.high_of.id])
             if shown:
                 line += f"; tỷ lệ {shown}"
-        body.p(line + ".")
+        if not total.given:  # no figure at all: never a 0
+            line = f"({total.unknown} đơn vị {NO_FIGURES})" if total.unknown else "(Chưa đơn vị nào trả lời.)"
+            body.p(line, style="i")
+        else:
+            body.p(line + ".")
     elif item.type is QuestionType.DATE:
-        for name, shown in dates[item.id]:
-            body.p(f"- {name}: {shown}", after=0)
+        body.parent.extend(holders[item.id])
     else:
         counts = choices[item.id]
         if item.type is QuestionType.YESNO:
@@ -441,7 +443,7 @@ def _missing(body: _Body, compilation: Compilation, missing: Sequence[UnitReport
     listed: set[str] = set()
     for group in compilation.groups:
         members = [code for code in group.units if code in codes]
-        if not members:
+        if not members or group.units == (group.code,):  # a row that is the unit itself: no heading
             continue
         listed.update(members)
         body.p([(f"{clean(group.name)}: ", "b"), (", ".join(names[c] for c in members) + ".", "")])

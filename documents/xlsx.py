@@ -14,7 +14,7 @@ Excel asks to repair the file.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -30,7 +31,7 @@ from dialogs.plan import Item, plan_of
 from dialogs.progress import is_unknown
 from documents.chart import HasCounts, total_of
 from documents.model import Compilation, UnitReport
-from documents.totals import Total, number_items, rows
+from documents.totals import Total, number_items, rate, rows
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -48,8 +49,11 @@ STATUS_TEXT = {
 _CELL_CHARS = 32_767
 _CUT = " …(còn tiếp)"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# How often the progress callback hears about the "Trả lời" sheet, in units.
-_PROGRESS_EVERY = 100
+# How often the progress callback hears about the "Trả lời" sheet: about 20 times a run, and at
+# least every 100 units ("Đang tổng hợp 40/120 đơn vị…" moves, the caller throttles its edits).
+_PROGRESS_TIMES, _PROGRESS_MOST = 20, 100
+# A column heading longer than this is cut (the whole of it in the cell's comment).
+_HEADING_CHARS = 90
 
 # Column widths (in characters) by what the column holds.
 _WIDTHS = {
@@ -68,15 +72,16 @@ def write_xlsx(
     progress_counts: Sequence[HasCounts] | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
+    zone: ZoneInfo | None = None,
 ) -> bytes:
     """The workbook's bytes: sheets "Trả lời", "Chỉ tiêu" and "Tiến độ".
 
     `progress_counts`: the supervisor's counts per child unit (storage.oversight.Counts) for the
     "Tiến độ" sheet; without them it counts the compilation's own units. `progress(done, total)`
-    is called as the units are written.
+    is called as the units are written. Times are shown in `zone` (None: Asia/Ho_Chi_Minh).
     """
     workbook = Workbook(write_only=True)
-    _answers_sheet(workbook, compilation, progress)
+    _answers_sheet(workbook, compilation, progress, zone or DISPLAY_TZ)
     _totals_sheet(workbook, compilation)
     _progress_sheet(workbook, compilation, progress_counts)
     buffer = io.BytesIO()
@@ -98,51 +103,83 @@ def text_cell(sheet: WriteOnlyWorksheet, text: str) -> str | WriteOnlyCell:
 
 
 def item_heading(item: Item) -> str:
-    """A question's column heading: the plan's numbering and the label ("1.1. Công tác tuyên truyền…")."""
+    """A question's full heading: the plan's numbering and the label ("1.1. Công tác tuyên truyền…")."""
     label = " ".join(item.question.label.get("vi").split())
     if label.startswith(item.name + ".") or label.startswith(item.name + " "):
         return label
     return f"{item.name}. {label}"
 
 
+def shortened(heading: str, limit: int = _HEADING_CHARS) -> str:
+    """A heading cut at a word, with "…", to at most `limit` characters."""
+    if len(heading) <= limit:
+        return heading
+    return heading[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def _header(sheet: WriteOnlyWorksheet, titles: Sequence[str], widths: Sequence[float]) -> None:
-    """Column widths, the frozen header row, the header itself (before any other row: write-only)."""
+    """Column widths, the frozen header row, the header itself (before any other row: write-only).
+
+    A heading longer than _HEADING_CHARS is cut, the whole of it in the cell's comment: the header
+    row is frozen, and the plan's long labels wrapped in a narrow column would fill the screen.
+    """
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     cells = []
     for title in titles:
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", title))
+        title = ILLEGAL_CHARACTERS_RE.sub("", title)
+        cell = WriteOnlyCell(sheet, value=shortened(title))
         cell.data_type = "s"
         cell.font, cell.alignment = bold, wrap
+        if len(title) > _HEADING_CHARS:
+            cell.comment = Comment(title, "Báo cáo bot", width=400, height=160)
         cells.append(cell)
     sheet.append(cells)
 
 
-def _moment_cell(sheet: WriteOnlyWorksheet, moment: datetime | None) -> WriteOnlyCell | None:
+def _name_width(names: Iterable[str], least: int, most: int = 50) -> int:
+    """A column as wide as its longest name, within bounds."""
+    return max(least, min(most, max((len(name) for name in names), default=0) + 2))
+
+
+def _moment_cell(sheet: WriteOnlyWorksheet, moment: datetime | None, zone: ZoneInfo) -> WriteOnlyCell | None:
     if moment is None:
         return None
     # Excel has no time zones: the local time officials read, as a date and time cell.
-    local = moment.astimezone(DISPLAY_TZ).replace(tzinfo=None) if moment.tzinfo else moment
+    local = moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
     cell = WriteOnlyCell(sheet, value=local)
     cell.number_format = "DD/MM/YYYY HH:MM"
     return cell
 
 
 def _answers_sheet(
-    workbook: Workbook, compilation: Compilation, progress: Callable[[int, int], None] | None
+    workbook: Workbook,
+    compilation: Compilation,
+    progress: Callable[[int, int], None] | None,
+    zone: ZoneInfo,
 ) -> None:
     sheet = workbook.create_sheet("Trả lời")
     items = plan_of(compilation.outline).answerable
     names = {unit.code: unit.name for unit in compilation.units}
+    headings = [item_heading(item) for item in items]
     _header(
         sheet,
-        ["Mã", "Đơn vị", "Cấp trên", "Trạng thái", "Phiên bản", "Nộp lúc", *map(item_heading, items)],
-        [12, 32, 24, 14, 10, 17, *(_WIDTHS.get(item.type, 20) for item in items)],
+        ["Mã", "Đơn vị", "Cấp trên", "Trạng thái", "Phiên bản", "Nộp lúc", *headings],
+        [
+            _name_width(names, 8),
+            _name_width(names.values(), 30),
+            _name_width((names.get(u.parent_code or "", u.parent_code or "") for u in compilation.units), 12),
+            14,
+            10,
+            17,
+            *(_WIDTHS.get(item.type, 20) for item in items),
+        ],
     )
     labels = {item.id: _choice_labels(item) for item in items}
     count = len(compilation.units)
+    every = max(1, min(_PROGRESS_MOST, count // _PROGRESS_TIMES))
     for done, unit in enumerate(compilation.units, start=1):
         parent = names.get(unit.parent_code or "", unit.parent_code or "")
         row: list[object] = [
@@ -151,11 +188,11 @@ def _answers_sheet(
             text_cell(sheet, parent),
             STATUS_TEXT.get(unit.status, unit.status),
             unit.version,
-            _moment_cell(sheet, unit.submitted_at),
+            _moment_cell(sheet, unit.submitted_at, zone),
         ]
         row += [_answer_value(sheet, item, unit, labels[item.id]) for item in items]
         sheet.append(row)
-        if progress is not None and (done % _PROGRESS_EVERY == 0 or done == count):
+        if progress is not None and (done % every == 0 or done == count):
             progress(done, count)
     if progress is not None and not count:
         progress(0, 0)
@@ -205,14 +242,33 @@ def _totals_sheet(workbook: Workbook, compilation: Compilation) -> None:
     for item in items:
         titles += [item_heading(item), f"{item.name}: số đơn vị chưa có số liệu"]
         widths += [22, 14]
-    _header(sheet, titles, widths)
+        if item.high_of is not None:  # a "trong đó" part: its rate of the total it is part of
+            titles.append(f"{item.name}: tỉ lệ so với {item.high_of.name}")
+            widths.append(12)
     groups, overall = rows(compilation)
+    widths[:2] = [_name_width((g.code for g in groups), 8), _name_width((g.name for g in groups), 30)]
+    _header(sheet, titles, widths)
     for row, name in [*((g, g.name) for g in groups), (overall, f"Tổng cộng: {overall.name}")]:
         cells: list[object] = [text_cell(sheet, row.code), text_cell(sheet, name), row.reported, row.units]
         for item in items:
             total = row.totals[item.id]
             cells += [_figure(total), total.unknown or None]
+            if item.high_of is not None:
+                cells.append(_rate_cell(sheet, total, row.totals.get(item.high_of.id)))
         sheet.append(cells)
+
+
+def _rate_cell(sheet: WriteOnlyWorksheet, part: Total, whole: Total | None) -> WriteOnlyCell | None:
+    """42 of 50 as 84%; empty where either figure is missing or the total is 0, and where a unit has
+    no figure for either: the sums would then be over different units, and the rate would mislead."""
+    if whole is None or not part.given or not whole.given or part.unknown or whole.unknown:
+        return None
+    share = rate(part, whole)
+    if share is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=share)
+    cell.number_format = "0.0%"
+    return cell
 
 
 def _progress_sheet(workbook: Workbook, compilation: Compilation, counts: Sequence[HasCounts] | None) -> None:

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
 from datetime import date
 
 from matplotlib.image import imread
 
 from documents.chart import MAX_BARS, ChildProgress, bars, write_chart
+from storage.oversight import Counts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@dataclass(frozen=True)
-class Counts:
-    """Shaped like storage.oversight.Counts: the chart takes anything with these fields."""
-
-    unit_id: int
-    code: str
-    name: str
-    total: int
-    submitted: int
-    in_progress: int
-    not_started: int
-    returned: int
-    overdue: int
 
 
 def communes(count: int) -> list[ChildProgress]:
@@ -51,7 +36,7 @@ def test_a_png_a_phone_shows() -> None:
     assert 600 < height < 1500
 
 
-def test_storage_counts_are_drawn_as_they_are() -> None:
+def test_the_supervisors_counts_from_storage_are_drawn_as_they_are() -> None:
     counts = [Counts(1, "HL-HB", "Đảng ủy xã Hải Ba", 5, 2, 1, 1, 1, 2)]
     data = write_chart("Tổng kết", date(2026, 7, 30), counts)
     assert data.startswith(PNG_SIGNATURE)

@@ -298,6 +298,7 @@ def test_vietnamese_is_intact_and_the_file_has_no_control_characters(data: bytes
         xml = archive.read("word/document.xml").decode("utf-8")
     assert "Tăng cường đối thoại với nhân dân." in xml
     assert "\x07" not in xml
+    assert "customXml" not in xml  # the scratch holders are gone
     assert all(ord(ch) >= 32 or ch in "\t\n\r" for ch in xml)
 
 
@@ -320,3 +321,49 @@ def test_progress_is_reported_as_units_are_read() -> None:
     calls: list[tuple[int, int]] = []
     write_docx(compilation(), progress=lambda done, total: calls.append((done, total)))
     assert calls == [(n, 5) for n in range(1, 6)]
+
+
+def test_the_builtin_outline_compiles_with_every_kind_of_answer() -> None:
+    from dialogs.builtin import get_outline
+
+    outline = get_outline("ct30-20nam")
+    answers: dict[str, object] = {}
+    for question in outline.questions():
+        if question.type.value == "text":
+            answers[question.id] = f"Trả lời câu {question.id}: thực hiện tốt."
+        elif question.is_numeric:
+            answers[question.id] = 0 if question.max_of else 3
+        elif question.type.value == "choice":
+            answers[question.id] = question.choices[0].value
+        elif question.type.value == "multi":
+            answers[question.id] = [c.value for c in question.choices[:2]]
+        elif question.type.value == "yesno":
+            answers[question.id] = True
+        elif question.type.value == "date":
+            answers[question.id] = "2018-07-15"
+    base = compilation()
+    units = (unit("HL01", "Xã Hải An", "HL", **answers), unit("HL02", "Xã Hải Ba", "HL", status="none"))
+    groups = (Group("HL01", "Xã Hải An", ("HL01",)), Group("HL02", "Xã Hải Ba", ("HL02",)))
+    doc = Document(
+        io.BytesIO(
+            write_docx(Compilation(**{**base.__dict__, "outline": outline, "units": units, "groups": groups}))
+        )
+    )
+    body = texts(doc)
+    assert [t for t in body if t.startswith("Phần thứ")] == [p.title.get("vi") for p in outline.parts]
+    assert "- Xã Hải An:" in body
+    assert "Trả lời câu de_nghi_khen_thuong: thực hiện tốt." in body  # commendation proposals gathered
+    assert body[body.index("DANH SÁCH ĐƠN VỊ CHƯA BÁO CÁO (1 đơn vị)") + 1] == "Xã Hải Ba."
+    assert len(doc.tables) == 2 + -(-sum(1 for q in outline.questions() if q.is_numeric) // 3)
+
+
+def test_nothing_reported_yet() -> None:
+    base = compilation()
+    units = tuple(UnitReport(u.code, u.name, u.parent_code, "none", None, None) for u in base.units)
+    doc = Document(io.BytesIO(write_docx(Compilation(**{**base.__dict__, "units": units}))))
+    body = texts(doc)
+    assert any("0/5 đơn vị đã báo cáo" in t for t in body)
+    assert body[body.index("1.1. Việc quán triệt Chỉ thị") + 1] == "(Chưa đơn vị nào trả lời.)"
+    assert body[body.index("2.1. Số đơn thư nhận được") + 1] == "(Chưa đơn vị nào trả lời.)"
+    rows = [[cell.text for cell in row.cells] for row in doc.tables[2].rows]
+    assert rows[-1][:4] == ["", "Tổng cộng", "0/5", "—"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from openpyxl import load_workbook
 
 from dialogs.events import Answer, unknown_value
@@ -36,6 +38,7 @@ sections:
       - id: hoi_nghi
         type: integer
         label: {vi: Số hội nghị đã tổ chức, en: Conferences held}
+        hint: {vi: "Tính cả hội nghị trực tuyến", en: Online ones too}
       - id: hoi_nghi_xa
         type: integer
         label: {vi: "Trong đó: ở cấp xã", en: "Of which: in communes"}
@@ -52,6 +55,14 @@ sections:
       - id: ngay_hoi_nghi
         type: date
         label: {vi: Ngày hội nghị tổng kết, en: Date of the review}
+      - id: danh_gia
+        type: text
+        required: false
+        label:
+          vi: >-
+            3.1. Những hạn chế, khuyết điểm trong lãnh đạo, chỉ đạo xây dựng và thực hiện quy chế dân chủ ở
+            cơ sở; nguyên nhân của hạn chế, khuyết điểm và bài học kinh nghiệm rút ra qua 20 năm
+          en: 3.1. Shortcomings, their causes and lessons
 """
 )
 WHEN = datetime(2026, 7, 30, 2, 5, tzinfo=UTC)  # 09:05 in Hà Nội
@@ -101,7 +112,7 @@ def compilation() -> Compilation:
             tuyen_truyen="- Tổ chức họp\x07 thôn",
             hoi_nghi=2,
         ),
-        unit("HL-HQ", "Đảng ủy xã Hải Quế", "HL", "draft", hoi_nghi=100),
+        unit("HL-HQ", "Đảng ủy xã Hải Quế", "HL", "draft", hoi_nghi=100, tuyen_truyen="\t+1 chi bộ"),
         unit("HL-HT", "Đảng ủy xã Hải Thượng", "HL", "none"),
     )
     return Compilation(
@@ -159,10 +170,11 @@ def test_a_row_per_unit_headed_by_the_plan_numbering() -> None:
         "Loa truyền thanh; Họp thôn",
         "Có",
         "20/07/2018",
+        None,  # an optional question left out
     ]
     assert [row[3] for row in rows[2:]] == ["Đã duyệt", "Đã nộp", "Đang làm", "Chưa bắt đầu"]
     assert rows[2][9] == "chưa có số liệu"  # an unknown figure is said, not a 0
-    assert rows[5][6:] == [None] * 7
+    assert rows[5][6:] == [None] * 8
 
 
 def test_text_that_looks_like_a_formula_stays_text() -> None:
@@ -175,6 +187,8 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
     bullet = sheet["H4"]
     assert bullet.value == "- Tổ chức họp thôn"  # the control character removed, the rest intact
     assert bullet.data_type == "s" and bullet.quotePrefix
+    tabbed = sheet["H5"]
+    assert tabbed.value == "\t+1 chi bộ" and tabbed.data_type == "s" and tabbed.quotePrefix
     for each in book.worksheets:
         for row in each.iter_rows():
             assert all(cell.data_type != "f" for cell in row)
@@ -221,4 +235,35 @@ def test_progress_from_the_compilation_or_the_supervisor_counts() -> None:
 def test_progress_is_reported_as_units_are_written() -> None:
     heard: list[tuple[int, int]] = []
     write_xlsx(compilation(), progress=lambda done, total: heard.append((done, total)))
-    assert heard[-1] == (5, 5)
+    assert heard == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+
+
+def test_an_answer_longer_than_a_cell_holds_is_cut_and_says_so() -> None:
+    base = compilation()
+    long = replace(base.units[0], answers={"tuyen_truyen": Answer("Quán triệt. " * 4000)})
+    cell = reopened(write_xlsx(replace(base, units=(long,))))["Trả lời"]["H2"]
+    assert len(cell.value) == 32_767
+    assert cell.value.startswith("Quán triệt. ") and cell.value.endswith("…(còn tiếp)")
+
+
+def test_a_long_label_is_cut_in_the_header_and_whole_in_its_comment() -> None:
+    sheet = reopened(write_xlsx(compilation()))["Trả lời"]
+    heading = sheet["N1"]
+    assert heading.value.startswith("3.1. Những hạn chế, khuyết điểm")
+    assert heading.value.endswith("…") and len(heading.value) <= 90
+    assert heading.comment.text.endswith("bài học kinh nghiệm rút ra qua 20 năm")
+    assert sheet["N1"].font.b and sheet["N1"].alignment.wrap_text
+    assert sheet.column_dimensions["N"].width == 60  # a narrative's column is wide
+
+
+def test_a_part_of_a_total_has_its_rate_where_every_unit_gave_both() -> None:
+    base = compilation()
+    units = list(base.units)
+    units[1] = replace(units[1], answers={**units[1].answers, "hoi_nghi_xa": Answer(4)})
+    sheet = reopened(write_xlsx(replace(base, units=tuple(units))))["Chỉ tiêu"]
+    rows = values(sheet)
+    assert rows[0][8] == "4: tỉ lệ so với 3"
+    assert rows[1][6:9] == [7, None, pytest.approx(7 / 12)]
+    assert sheet["I2"].number_format == "0.0%"
+    # Where a unit has no figure, no rate: the two sums would be over different units.
+    assert values(reopened(write_xlsx(base))["Chỉ tiêu"])[1][8] is None
