@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal
 
 from dialogs.events import Msg, Reply
@@ -45,28 +45,34 @@ PROGRESS_FROM = 100
 # --- the files ---------------------------------------------------------------------------------------
 
 
-def _docx(compilation: Compilation, counts: Sequence[Counts], progress: Progress | None) -> bytes:
+def _docx(
+    compilation: Compilation, counts: Sequence[Counts], progress: Progress | None, zone: tzinfo | None
+) -> bytes:
     from documents.docx import write_docx
 
     return write_docx(compilation, progress=progress)
 
 
-def _xlsx(compilation: Compilation, counts: Sequence[Counts], progress: Progress | None) -> bytes:
+def _xlsx(
+    compilation: Compilation, counts: Sequence[Counts], progress: Progress | None, zone: tzinfo | None
+) -> bytes:
     from documents.xlsx import write_xlsx
 
-    return write_xlsx(compilation, counts, progress=progress)
+    return write_xlsx(compilation, counts, progress=progress, zone=zone)  # type: ignore[arg-type]
 
 
-def _png(compilation: Compilation, counts: Sequence[Counts], progress: Progress | None) -> bytes:
+def _png(
+    compilation: Compilation, counts: Sequence[Counts], progress: Progress | None, zone: tzinfo | None
+) -> bytes:
     from bot.i18n import DISPLAY_TZ
     from documents.chart import write_chart
 
-    when = compilation.generated_at.astimezone(DISPLAY_TZ).date()
+    when = compilation.generated_at.astimezone(zone or DISPLAY_TZ).date()
     return write_chart(compilation.campaign_title, when, counts)
 
 
 # The writers by format; tests replace them.
-WRITERS: dict[str, Callable[[Compilation, Sequence[Any], Progress | None], bytes]] = {
+WRITERS: dict[str, Callable[[Compilation, Sequence[Any], Progress | None, tzinfo | None], bytes]] = {
     "docx": _docx,
     "xlsx": _xlsx,
     "png": _png,
@@ -82,10 +88,14 @@ def file_name(compilation: Compilation, fmt: str) -> str:
 
 
 def write(
-    fmt: str, compilation: Compilation, counts: Sequence[Any], progress: Progress | None = None
+    fmt: str,
+    compilation: Compilation,
+    counts: Sequence[Any],
+    progress: Progress | None = None,
+    zone: tzinfo | None = None,
 ) -> bytes:
-    """One file of the compilation (pure; run it off the event loop)."""
-    return WRITERS[fmt](compilation, counts, progress)
+    """One file of the compilation, times shown in `zone` (pure; run it off the event loop)."""
+    return WRITERS[fmt](compilation, counts, progress, zone)
 
 
 async def read(
@@ -204,7 +214,7 @@ class Compiler:
             await self._tell(job, _say("compile.progress", done=0, total=total))
         reporter = asyncio.get_running_loop().create_task(report_progress())
         try:
-            files = await asyncio.to_thread(_write_all, compilation, counts, progress)
+            files = await asyncio.to_thread(_write_all, compilation, counts, progress, running.settings.zone)
         finally:
             finished.set()
             reporter.cancel()
@@ -284,11 +294,13 @@ class Compiler:
 
 
 def _write_all(
-    compilation: Compilation, counts: Sequence[Any], progress: Progress | None
+    compilation: Compilation, counts: Sequence[Any], progress: Progress | None, zone: tzinfo | None = None
 ) -> list[tuple[str, bytes]]:
     """The three files, in a worker thread; `progress` hears the DOCX's units as it writes them."""
     started = time.perf_counter()
-    files = [(file_name(compilation, fmt), write(fmt, compilation, counts, progress)) for fmt in FORMATS]
+    files = [
+        (file_name(compilation, fmt), write(fmt, compilation, counts, progress, zone)) for fmt in FORMATS
+    ]
     log.info(
         "compiled %s (%d units) in %.1f s",
         compilation.unit_code,

@@ -94,7 +94,7 @@ async def _compile(
                     source=source,  # type: ignore[arg-type]
                     progress=bar.reading,
                 )
-                content = await asyncio.to_thread(write, fmt, compilation, counts, bar.writing)
+                content = await asyncio.to_thread(write, fmt, compilation, counts, bar.writing, settings.zone)
     finally:
         await db.dispose()
     try:

@@ -35,7 +35,7 @@ def fake_writers(monkeypatch: pytest.MonkeyPatch) -> None:
     WRITTEN.clear()
 
     def writer(fmt: str) -> Any:
-        def write(compilation: Compilation, counts: Sequence[Any], progress: Any) -> bytes:
+        def write(compilation: Compilation, counts: Sequence[Any], progress: Any, zone: Any) -> bytes:
             WRITTEN.append(
                 (fmt, compilation.unit_code, len(compilation.units), threading.current_thread().name)
             )
@@ -193,7 +193,7 @@ async def test_a_compile_that_fails_tells_the_member_in_one_sentence(
 ) -> None:
     use_small_outline(monkeypatch)
 
-    def broken(compilation: Compilation, counts: Sequence[Any], progress: Any) -> bytes:
+    def broken(compilation: Compilation, counts: Sequence[Any], progress: Any, zone: Any) -> bytes:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(bot.compiling, "WRITERS", {fmt: broken for fmt in bot.compiling.FORMATS})
