@@ -40,6 +40,8 @@ Progress = Callable[[int, int], None]
 # from how many units it says so at all (a small compile is done before anyone would wait).
 PROGRESS_EVERY = 10.0
 PROGRESS_FROM = 100
+# Compiles run at once in a process (a province's takes a core and some hundred MB); others wait.
+AT_ONCE = 2
 
 
 # --- the files ---------------------------------------------------------------------------------------
@@ -145,14 +147,29 @@ def _say(message_id: str, **params: object) -> Reply:
 class Compiler:
     """The runtime's background compiles: started after a turn commits, awaited or cancelled at exit."""
 
-    def __init__(self, running: Runtime) -> None:
+    def __init__(self, running: Runtime, at_once: int = AT_ONCE) -> None:
         self.running = running
         self.tasks: set[asyncio.Task[None]] = set()
+        self.slots = asyncio.Semaphore(at_once)
+        self._running: dict[tuple[str, str, int, int], asyncio.Task[None]] = {}
 
     def start(self, job: CompileJob) -> asyncio.Task[None]:
+        """Run the job in the background; the same compile asked again in the same chat while it
+        runs is the one already under way (its files come once)."""
+        key = (job.channel, job.chat_id, job.unit_id, job.campaign_id)
+        already = self._running.get(key)
+        if already is not None and not already.done():
+            return already
         task = asyncio.get_running_loop().create_task(self.run(job))
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self._running[key] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            self.tasks.discard(done)
+            if self._running.get(key) is done:
+                del self._running[key]
+
+        task.add_done_callback(forget)
         return task
 
     async def wait(self) -> None:
@@ -173,7 +190,8 @@ class Compiler:
 
     async def run(self, job: CompileJob) -> None:
         try:
-            await self._run(job)
+            async with self.slots:
+                await self._run(job)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the member is told in one sentence; the log keeps the rest

@@ -215,3 +215,32 @@ async def test_a_compile_that_fails_tells_the_member_in_one_sentence(
     assert "Không tìm thấy đơn vị nào có mã “QT-XX”" in shown
     assert "chưa tổng hợp được báo cáo lúc này" in shown
     assert "disk full" not in shown and "Traceback" not in shown
+
+
+async def test_the_same_compile_asked_twice_while_it_runs_sends_its_files_once(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_small_outline(monkeypatch)
+    fake_writers(monkeypatch)
+    release = threading.Event()
+    writers = dict(bot.compiling.WRITERS)
+
+    def slow(compilation: Compilation, counts: Sequence[Any], progress: Any, zone: Any) -> bytes:
+        release.wait(5)
+        return writers["docx"](compilation, counts, progress, zone)
+
+    monkeypatch.setitem(bot.compiling.WRITERS, "docx", slow)
+    with FakeBotApi() as api:
+        settings = settings_for(database_url, api)
+        async with runtime(settings) as running:
+            world = await build_province(running.db)
+            bot_ = Bot(running, api, world, settings)  # type: ignore[arg-type]
+            province = TelegramCadre(bot_, 501)
+            await province.says(f"/start {world.codes['T']}")
+            assert "Đang tổng hợp" in await province.says("tổng hợp")
+            assert "Đang tổng hợp" in await province.says("/tonghop")
+            assert len(running.compiler.tasks) == 1
+            release.set()
+            await running.compiler.wait()
+            await until(lambda: any("Đã tổng hợp" in text for text in api.texts(501)))
+    assert len(api.calls_of("sendDocument")) == 3
