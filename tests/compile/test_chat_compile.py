@@ -244,3 +244,28 @@ async def test_the_same_compile_asked_twice_while_it_runs_sends_its_files_once(
             await running.compiler.wait()
             await until(lambda: any("Đã tổng hợp" in text for text in api.texts(501)))
     assert len(api.calls_of("sendDocument")) == 3
+
+
+async def test_a_channel_that_refuses_a_kind_or_a_size_of_file_gets_a_link(database: Any) -> None:
+    """Zalo OA as declared: PDF, DOC and DOCX up to 5 MB; the workbook and the chart go as links."""
+    from bot.channels.base import Capabilities
+    from bot.outbox import CannotCarry, Outbox
+
+    zalo_oa = Capabilities(
+        buttons=True,
+        files=True,
+        edits=False,
+        max_length=2000,
+        file_limit=5 * 1024 * 1024,
+        file_kinds=frozenset({"pdf", "doc", "docx"}),
+    )
+    outbox = Outbox(database, capabilities={"zalo_oa": zalo_oa})
+    async with database.session() as session, session.begin():
+        await outbox.queue_document(session, "zalo_oa", "9", "Bao-cao.docx", b"docx")
+        for name, content in (
+            ("So-lieu.xlsx", b"xlsx"),
+            ("Tien-do.png", b"png"),
+            ("Bao-cao-lon.docx", b"x" * (5 * 1024 * 1024 + 1)),
+        ):
+            with pytest.raises(CannotCarry):
+                await outbox.queue_document(session, "zalo_oa", "9", name, content)
