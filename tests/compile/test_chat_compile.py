@@ -269,3 +269,35 @@ async def test_a_channel_that_refuses_a_kind_or_a_size_of_file_gets_a_link(datab
         ):
             with pytest.raises(CannotCarry):
                 await outbox.queue_document(session, "zalo_oa", "9", name, content)
+
+
+async def test_a_long_compile_says_how_far_it_got(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_small_outline(monkeypatch)
+    fake_writers(monkeypatch)
+    monkeypatch.setattr(bot.compiling, "PROGRESS_FROM", 1)
+    monkeypatch.setattr(bot.compiling, "PROGRESS_EVERY", 0.05)
+    writers = dict(bot.compiling.WRITERS)
+
+    def slow(compilation: Compilation, counts: Sequence[Any], progress: Any, zone: Any) -> bytes:
+        import time
+
+        for done in range(1, len(compilation.units) + 1):
+            progress(done, len(compilation.units))
+            time.sleep(0.3)
+        return writers["docx"](compilation, counts, progress, zone)
+
+    monkeypatch.setitem(bot.compiling.WRITERS, "docx", slow)
+    with FakeBotApi() as api:
+        settings = settings_for(database_url, api)
+        async with runtime(settings) as running:
+            world = await build_province(running.db)
+            bot_ = Bot(running, api, world, settings)  # type: ignore[arg-type]
+            province = TelegramCadre(bot_, 601)
+            await province.says(f"/start {world.codes['T']}")
+            await province.says("tổng hợp")
+            await running.compiler.wait()
+            await until(lambda: any("Đã tổng hợp" in text for text in api.texts(601)))
+    shown = api.texts(601)
+    assert "⏳ Đang tổng hợp 0/3 đơn vị…" in shown
+    assert any(text in shown for text in ("⏳ Đang tổng hợp 1/3 đơn vị…", "⏳ Đang tổng hợp 2/3 đơn vị…"))
+    assert shown.index("⏳ Đang tổng hợp 0/3 đơn vị…") < len(shown) - 1
