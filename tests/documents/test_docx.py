@@ -367,3 +367,30 @@ def test_nothing_reported_yet() -> None:
     assert body[body.index("2.1. Số đơn thư nhận được") + 1] == "(Chưa đơn vị nào trả lời.)"
     rows = [[cell.text for cell in row.cells] for row in doc.tables[2].rows]
     assert rows[-1][:4] == ["", "Tổng cộng", "0/5", "—"]
+
+
+def test_the_header_texts_come_from_the_campaign_and_the_unit() -> None:
+    doc = Document(
+        io.BytesIO(
+            write_docx(
+                compilation(
+                    committee="TỈNH ỦY QUẢNG TRỊ",
+                    superior="",
+                    number="Số 88-BC/TU",
+                    place="Đông Hà",
+                    on_behalf="T/M TỈNH ỦY",
+                    signer_title="BÍ THƯ",
+                    recipients=(),
+                    basis="",
+                )
+            )
+        )
+    )
+    header = doc.tables[0]
+    assert [p.text for p in header.cell(0, 0).paragraphs] == ["TỈNH ỦY QUẢNG TRỊ", "*"]
+    assert header.cell(1, 0).text == "Số 88-BC/TU"
+    assert header.cell(1, 1).text == "Đông Hà, ngày 30 tháng 7 năm 2018"
+    signature = doc.tables[1]
+    assert [p.text for p in signature.cell(0, 1).paragraphs][:2] == ["T/M TỈNH ỦY", "BÍ THƯ"]
+    assert signature.cell(0, 0).paragraphs[0].text == "Nơi nhận:"
+    assert texts(doc)[3].startswith("Trên cơ sở báo cáo của các đơn vị trực thuộc Huyện Hải Lăng (3/5")
