@@ -35,6 +35,10 @@ KNOWN_CAPABILITIES: Mapping[str, Capabilities] = {
 }
 
 
+# How long a stopping process lets the compiles under way finish before cancelling them.
+COMPILE_GRACE_SECONDS = 30.0
+
+
 class Channels:
     """The registry: channel adapters running in this process, and every channel's capabilities."""
 
@@ -81,6 +85,7 @@ class Runtime:
     outbox: Outbox
     channels: Channels
     scheduler: Any = None  # reminders, once they exist: started and stopped with the runtime
+    compiler: Any = None  # bot.compiling.Compiler: the compiles asked for in chat, in the background
 
     @property
     def telegram(self) -> TelegramUpdates:
@@ -140,4 +145,11 @@ async def runtime(
                 outbox.add_sender(adapter.sender)
         outbox.capabilities = channels.all_capabilities()
         await stack.enter_async_context(outbox.running())
-        yield Runtime(settings, db, service, outbox, channels)
+        built = Runtime(settings, db, service, outbox, channels)
+        from bot.compiling import Compiler
+
+        built.compiler = compiler = Compiler(built)
+        service.on_compile = compiler.start
+        # Closed before the outbox stops: compiles under way get a while to finish and queue their files.
+        stack.push_async_callback(compiler.close, COMPILE_GRACE_SECONDS)
+        yield built

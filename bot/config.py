@@ -54,7 +54,13 @@ class OutboxSettings(BaseModel):
     poll_seconds: float = 1.0
 
 
-_GROUPS = ("database", "log", "telegram", "outbox")
+class FilesSettings(BaseModel):
+    """BAOCAO_FILES_*: how long a compiled report's download link (bot/files.py) stays valid."""
+
+    ttl_hours: float = 24.0
+
+
+_GROUPS = ("database", "log", "telegram", "outbox", "files")
 
 # BAOCAO_SECRET_KEY's least length: a short key could be guessed along with a code from a leaked database.
 MIN_SECRET = 16
@@ -77,6 +83,7 @@ class Settings(BaseSettings):
     log: LogSettings = LogSettings()
     telegram: TelegramSettings = TelegramSettings()
     outbox: OutboxSettings = OutboxSettings()
+    files: FilesSettings = FilesSettings()
 
     locale: str = "vi"
     # Where local time is shown (receipts, "last seen") and scheduled (reminders at working hours).

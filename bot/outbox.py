@@ -441,13 +441,16 @@ class Outbox:
         """Queue a file (a compiled report) for the poller; `wake()` after the commit.
 
         The caption comes rendered in the channel's markup. Raises CannotCarry for a channel without
-        files or a file over its limit: the caller sends a download link instead.
+        files, a file over its limit or of a kind it refuses: the caller sends a download link instead.
         """
         capabilities = self.capabilities_of(channel)
         if not capabilities.files:
             raise CannotCarry(f"{channel} takes no files")
         if capabilities.file_limit and len(content) > capabilities.file_limit:
             raise CannotCarry(f"{channel} takes files up to {capabilities.file_limit} bytes")
+        kind = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+        if capabilities.file_kinds and kind not in capabilities.file_kinds:
+            raise CannotCarry(f"{channel} takes no .{kind} files")
         message = NewMessage(kind="document", body=caption, filename=filename, content=content)
         await self.queue(session, channel, chat_id, [message])
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from bot.compiling import CompileJob
 from bot.i18n import LOCALES
 from bot.oversight import conversation
 from bot.oversight.actions import is_oversight
@@ -89,6 +90,8 @@ class Outbound:
     locale: str
     replies: tuple[Reply, ...]
     notices: tuple[Notice, ...] = ()
+    # Work to start once the turn has committed (a compile: bot/compiling.py), never inside it.
+    jobs: tuple[CompileJob, ...] = ()
 
 
 # Called inside the turn's transaction with its replies, so that queued replies (the outbox) commit
@@ -123,6 +126,8 @@ class ReportService:
             weakref.WeakValueDictionary()
         )
         self._campaigns: tuple[float, list[CampaignSummary]] | None = None
+        # Starts a compile after its turn commits (the runtime's `Compiler.start`); None: none here.
+        self.on_compile: Callable[[CompileJob], object] | None = None
 
     def _lock(self, channel: str, user_id: str) -> asyncio.Lock:
         key = (channel, user_id)
@@ -155,6 +160,9 @@ class ReportService:
             outbound = await self._turn(scope, inbound, now)
             if outbound is not None and within is not None:
                 await within(scope.connection, outbound)
+        if outbound is not None and outbound.jobs and self.on_compile is not None:
+            for job in outbound.jobs:
+                self.on_compile(job)
         return outbound
 
     async def _turn(self, scope: TurnScope, inbound: Inbound, now: datetime) -> Outbound | None:
@@ -222,6 +230,8 @@ class ReportService:
                 reply = (_say("service.for_supervisors", unit=unit), _say("service.report_kept"))
             case Oversight():
                 return await self._oversee(scope, inbound, member, facts.locale, now, intent)
+            case Compile(argument):
+                return await self._compile(scope, inbound, member, facts.locale, argument)
             case _:
                 reply = (_say("service.not_yet", function=_function(intent)),)
                 if facts.reports:
@@ -250,6 +260,35 @@ class ReportService:
         else:
             said = await conversation.on_intent(session, asker, asked)
         return self._outbound(inbound, locale, said)
+
+    async def _compile(
+        self, scope: TurnScope, inbound: Inbound, member: MemberView, locale: str, argument: str
+    ) -> Outbound:
+        """ "Tổng hợp": the unit (the one named, else the one the member oversees, current first) and
+        its newest campaign, checked through `oversees`; the work itself starts after the commit."""
+        from bot.access import oversees, supervised
+        from storage.oversight import find_unit, latest_campaign_for
+        from storage.units import unit_by_id
+
+        session = await scope.session()
+        argument = argument.strip()
+        if argument:
+            unit = await find_unit(session, argument)
+            if unit is None:
+                return Outbound(inbound.chat_id, locale, (_say("oversight.unit.unknown", code=argument),))
+        else:
+            unit = await unit_by_id(session, supervised(member)[0].unit_id)
+            assert unit is not None
+        if oversees(member, unit) is None:
+            return Outbound(inbound.chat_id, locale, (_say("oversight.unit.outside"),))
+        campaign = await latest_campaign_for(session, unit)
+        if campaign is None or oversees(member, unit, campaign) is None:
+            return Outbound(inbound.chat_id, locale, (_say("oversight.no_campaign", unit=unit.name),))
+        if self.on_compile is None:
+            return Outbound(inbound.chat_id, locale, (_say("compile.unavailable"),))
+        job = CompileJob(inbound.channel, inbound.chat_id, locale, unit.id, campaign.id)
+        started = _say("compile.started", unit=unit.name, campaign=campaign.title)
+        return Outbound(inbound.chat_id, locale, (started,), jobs=(job,))
 
     @staticmethod
     def _outbound(inbound: Inbound, locale: str, said: conversation.Said) -> Outbound:

@@ -86,6 +86,33 @@ async def healthz(database: DatabaseDep) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+@router.get("/files/{token}")
+async def compiled_file(token: str, running: RuntimeDep) -> Response:
+    """A compiled report by its signed link (bot/files.py): 404 for a token tampered with or a file
+    never made, 410 once it expired; a short Vietnamese text either way."""
+    from datetime import UTC, datetime
+    from urllib.parse import quote
+
+    from bot.files import Refused, ascii_name, fetch
+
+    secret = running.settings.secret
+    now = datetime.now(UTC)
+    found: object = Refused("not_found")
+    if secret:
+        async with running.db.session() as session:
+            found = await fetch(session, secret, token, now)
+    if isinstance(found, Refused):
+        text = t(f"files.{found.reason}", "vi")
+        return Response(text, status_code=found.status, media_type="text/plain; charset=utf-8")
+    name = found.filename  # type: ignore[attr-defined]
+    disposition = f"attachment; filename=\"{ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return Response(
+        found.content,  # type: ignore[attr-defined]
+        media_type=found.content_type,  # type: ignore[attr-defined]
+        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+    )
+
+
 class NoSecretKey(RuntimeError):
     """The app would take Telegram's updates without BAOCAO_SECRET_KEY: nobody could join."""
 

@@ -188,6 +188,16 @@ class Campaign(Base):
     title: Mapped[str] = mapped_column(String(500))
     root_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The header of the compiled report (documents.model.Header), set by `baocao campaign set`;
+    # None: a default from the compiled unit (storage.compiled.header_for).
+    header_committee: Mapped[str | None] = mapped_column(String(255))
+    header_superior: Mapped[str | None] = mapped_column(String(255))
+    header_number: Mapped[str | None] = mapped_column(String(64))
+    header_place: Mapped[str | None] = mapped_column(String(120))
+    header_on_behalf: Mapped[str | None] = mapped_column(String(120))
+    header_signer_title: Mapped[str | None] = mapped_column(String(120))
+    header_basis: Mapped[str | None] = mapped_column(String(500))
+    header_recipients: Mapped[Any] = mapped_column(JSON, nullable=True)  # ["- Ban Thường vụ Tỉnh ủy (b/c),"]
 
 
 class Deadline(Base):
@@ -366,3 +376,17 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     external_id: Mapped[str | None] = mapped_column(String(64))  # the platform's message id
     error: Mapped[str | None] = mapped_column(String(255))  # why the last try failed; never the text
+
+
+class CompiledFile(Base):
+    """A compiled report kept for a while to be downloaded by a signed link (bot/files.py), for a
+    channel that cannot carry the file itself."""
+
+    __tablename__ = "compiled_files"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

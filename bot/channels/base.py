@@ -19,6 +19,8 @@ class Capabilities:
     max_length: int  # in UTF-16 units, as the platforms count
     markup: Literal["plain", "html"] = "plain"
     file_limit: int = 0  # bytes of the largest file it takes (0: no limit declared)
+    # The kinds of file it takes, by extension ("docx", "pdf"); empty: any (Zalo OA: PDF, DOC, DOCX).
+    file_kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

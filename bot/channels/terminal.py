@@ -57,6 +57,26 @@ async def _read_line(stream: TextIO) -> str | None:
     return None if line == "" else line.rstrip("\n")
 
 
+async def _finish_compiles(runtime: Runtime, timeout: float = 60.0) -> None:
+    """At the end of piped input: let a "tổng hợp" under way finish and its links reach the console."""
+    from storage.outbox import counts
+
+    compiler = runtime.compiler
+    if compiler is None or not compiler.tasks:
+        return
+    try:
+        async with asyncio.timeout(timeout):
+            await compiler.wait()
+            while True:
+                async with runtime.db.session() as session:
+                    if (await counts(session, CHANNEL))["pending"] == 0:
+                        return
+                runtime.outbox.wake()
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        return
+
+
 async def run_chat(
     runtime: Runtime,
     user_id: str,
@@ -85,6 +105,7 @@ async def run_chat(
             except (KeyboardInterrupt, EOFError):
                 text = None
             if text is None:
+                await _finish_compiles(runtime)
                 break
         inbound = Inbound(channel=CHANNEL, user_id=user_id, chat_id=user_id, incoming=Incoming(text=text))
         # Notices to other members (a returned report) go through the outbox, to whichever process
