@@ -354,6 +354,7 @@ class Outbox:
     ) -> None:
         self.db = db
         self.senders: dict[str, Sender] = dict(senders or {})
+        self.only_chats: dict[str, str] = {}  # channel → the one chat this process sends it to
         # What every channel can show, sent from here or not: rows for a channel this process does
         # not send (a reminder to a Zalo member from a Telegram-only process) are rendered all the same.
         self.capabilities: dict[str, Capabilities] = dict(capabilities or {})
@@ -373,6 +374,11 @@ class Outbox:
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
         self._lease_valid_until = 0.0
+
+    def send_only_to(self, channel: str, chat_id: str) -> None:
+        """Send `channel`'s rows of this one chat only (a terminal shows one person's chat; another
+        console member's notice waits for their own terminal)."""
+        self.only_chats[channel] = chat_id
 
     def add_sender(self, sender: Sender) -> None:
         """Send `sender.name`'s rows too (before `running()`)."""
@@ -583,7 +589,13 @@ class Outbox:
                 now = self.clock()
                 async with self.db.session() as session, session.begin():
                     rows = await store.claim(
-                        session, self.worker, channels, now=now, lease_until=now + self.lease, limit=room
+                        session,
+                        self.worker,
+                        channels,
+                        now=now,
+                        lease_until=now + self.lease,
+                        limit=room,
+                        chats=self.only_chats,
                     )
             except Exception as error:  # noqa: BLE001 - try again at the next poll
                 log.warning("could not claim outbox rows: %s", type(error).__name__)

@@ -8,12 +8,12 @@ several PostgreSQL processes claim at once without waiting on each other (SQLite
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Select
 
@@ -188,7 +188,9 @@ async def enqueue(
     return queued
 
 
-def _claimable(channels: Sequence[str], now: datetime, limit: int) -> Select[Any]:
+def _claimable(
+    channels: Sequence[str], now: datetime, limit: int, chats: Mapping[str, str] | None = None
+) -> Select[Any]:
     earlier = _OUTBOX.alias("earlier")
     head_of_line = ~exists().where(
         earlier.c.channel == _C.channel,
@@ -200,13 +202,22 @@ def _claimable(channels: Sequence[str], now: datetime, limit: int) -> Select[Any
         select(_C.id)
         .where(
             _C.status == _PENDING,
-            _C.channel.in_(channels),
+            _in_channels(channels, chats or {}),
             _C.not_before <= now,
             or_(_C.lease_until.is_(None), _C.lease_until < now),
             head_of_line,
         )
         .order_by(_C.id)
         .limit(limit)
+    )
+
+
+def _in_channels(channels: Sequence[str], chats: Mapping[str, str]) -> ColumnElement[bool]:
+    """Rows of these channels; of a channel named in `chats`, only that one chat's."""
+    if not chats:
+        return _C.channel.in_(channels)
+    return or_(
+        *(and_(_C.channel == c, _C.chat_id == chats[c]) if c in chats else _C.channel == c for c in channels)
     )
 
 
@@ -218,11 +229,13 @@ async def claim(
     now: datetime,
     lease_until: datetime,
     limit: int = 100,
+    chats: Mapping[str, str] | None = None,
 ) -> list[QueuedMessage]:
-    """Lease up to `limit` due rows that head their chat's queue, oldest first."""
+    """Lease up to `limit` due rows that head their chat's queue, oldest first; of a channel named
+    in `chats`, only the rows of that chat (a terminal sends only to the person at it)."""
     if not channels or limit <= 0:
         return []
-    candidates = _claimable(channels, now, limit)
+    candidates = _claimable(channels, now, limit, chats)
     if session.bind.dialect.name == "postgresql":
         # Rows another process is claiming right now are skipped, not waited for.
         candidates = candidates.with_for_update(skip_locked=True)
@@ -303,11 +316,15 @@ async def purge(session: AsyncSession, before: datetime) -> int:
     return int(result.rowcount or 0)
 
 
-async def counts(session: AsyncSession, channel: str | None = None) -> dict[str, int]:
+async def counts(
+    session: AsyncSession, channel: str | None = None, chat_id: str | None = None
+) -> dict[str, int]:
     """How many rows are pending, sent and failed (for tests, health and the operator)."""
     stmt = select(_C.status, func.count()).group_by(_C.status)
     if channel is not None:
         stmt = stmt.where(_C.channel == channel)
+    if chat_id is not None:
+        stmt = stmt.where(_C.chat_id == chat_id)
     result = {"pending": 0, "sent": 0, "failed": 0}
     for status, count in await session.execute(stmt):
         result[str(status)] = int(count)

@@ -58,18 +58,21 @@ async def _read_line(stream: TextIO) -> str | None:
 
 
 async def _finish_compiles(runtime: Runtime, timeout: float = 60.0) -> None:
-    """At the end of piped input: let a "tổng hợp" under way finish and its links reach the console."""
+    """At the end of input: let a "tổng hợp" under way finish, and what is queued for this chat (its
+    links, a notice) reach the console."""
     from storage.outbox import counts
 
     compiler = runtime.compiler
-    if compiler is None or not compiler.tasks:
-        return
     try:
         async with asyncio.timeout(timeout):
-            await compiler.wait()
+            if compiler is not None and compiler.tasks:
+                await compiler.wait()
+            # ...and whatever else is queued for this chat (a notice sent while it was closed).
             while True:
                 async with runtime.db.session() as session:
-                    if (await counts(session, CHANNEL))["pending"] == 0:
+                    if (await counts(session, CHANNEL, runtime.outbox.only_chats.get(CHANNEL)))[
+                        "pending"
+                    ] == 0:
                         return
                 runtime.outbox.wake()
                 await asyncio.sleep(0.05)
@@ -91,6 +94,9 @@ async def run_chat(
     assert isinstance(sender, TerminalSender)
     capabilities = runtime.channels.capabilities(CHANNEL)
     interactive = sender.interactive
+    # This console shows one person's chat: rows queued for another console member (a notice that
+    # their report was returned) wait for their own terminal instead of being printed here.
+    runtime.outbox.send_only_to(CHANNEL, user_id)
     pending = list(first_messages)
     while True:
         if pending:

@@ -291,6 +291,11 @@ def test_demo_supervisor_sees_the_commune_submit_and_returns_it(tmp_path: Path) 
     assert "Tỉnh ủy" not in missing and "Triệu Phong" not in missing  # only the district's communes
     assert "Đã trả lại báo cáo của Đảng ủy xã Hải Ba (phiên bản 1). Lý do: Mục 2 cần bổ sung số liệu." in out
     assert "Traceback" not in out + district.stderr
+    # The commune's notice is the commune's: never printed in the district's console, not even later.
+    later = run(["demo", "--supervisor"], "tiến độ\n", tmp_path)
+    assert "đã được cấp trên trả lại để sửa" not in out + later.stdout
 
     again = run(["demo"], "báo cáo\n", tmp_path)
     assert "đã được cấp trên trả lại" in again.stdout and "Mục 2 cần bổ sung số liệu." in again.stdout
+    # ...and it reaches the commune's own terminal when it opens.
+    assert "đã được cấp trên trả lại để sửa" in again.stdout
