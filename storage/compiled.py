@@ -28,7 +28,7 @@ from storage.campaigns import CampaignSummary
 from storage.models import Answer as AnswerRow
 from storage.models import Campaign, CompiledFile, Submission, SubmissionDocument, Unit
 from storage.oversight import campaign_outline
-from storage.turns import _attachments_from_json, _document_from_row
+from storage.turns import DOCUMENT_COLUMNS, _attachments_from_json, document_from_row
 from storage.units import UnitView, in_subtree
 
 Progress = Callable[[int, int], None]  # (units done, units in all)
@@ -239,16 +239,7 @@ async def gather(
     documents: dict[int, Any] = {}
     if done:
         for row in await session.execute(
-            select(
-                SubmissionDocument.submission_id,
-                SubmissionDocument.number,
-                SubmissionDocument.signed_on,
-                SubmissionDocument.signer_title,
-                SubmissionDocument.signer_name,
-                SubmissionDocument.drafter_name,
-                SubmissionDocument.drafter_phone,
-                SubmissionDocument.attachment,
-            )
+            select(SubmissionDocument.submission_id, *DOCUMENT_COLUMNS)
             .join(
                 Submission,
                 and_(
@@ -264,7 +255,7 @@ async def gather(
             )
         ):
             if row[0] in done:
-                documents[row[0]] = _document_from_row(row[1:])
+                documents[row[0]] = document_from_row(row[1:])
 
     reports: list[UnitReport] = []
     total = len(reporting)

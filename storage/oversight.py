@@ -55,7 +55,7 @@ from storage.models import (
     SubmissionDocument,
     Unit,
 )
-from storage.turns import _attachments_from_json, _document_from_row
+from storage.turns import DOCUMENT_COLUMNS, _attachments_from_json, document_from_row
 from storage.units import UnitView, ancestor_ids, code_key
 
 _UNITS = cast(Table, Unit.__table__)
@@ -564,21 +564,13 @@ async def review_view(session: AsyncSession, campaign_id: int, unit_id: int) -> 
     if row.submitted_version is not None:
         found = (
             await session.execute(
-                select(
-                    SubmissionDocument.number,
-                    SubmissionDocument.signed_on,
-                    SubmissionDocument.signer_title,
-                    SubmissionDocument.signer_name,
-                    SubmissionDocument.drafter_name,
-                    SubmissionDocument.drafter_phone,
-                    SubmissionDocument.attachment,
-                ).where(
+                select(*DOCUMENT_COLUMNS).where(
                     SubmissionDocument.submission_id == submission_id,
                     SubmissionDocument.version == row.submitted_version,
                 )
             )
         ).one_or_none()
-        document = _document_from_row(found) if found is not None else None
+        document = document_from_row(found) if found is not None else None
     return ReviewView(
         submission_id=submission_id,
         unit=UnitView(*row[-len(_UNIT_COLUMNS) :]),

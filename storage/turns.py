@@ -33,7 +33,7 @@ from dialogs.events import (
 )
 from storage.audit import TURN_EVENT
 from storage.hot import Executor, Sql
-from storage.models import AnswerRevision, DialogStateRow, ProcessedUpdate
+from storage.models import AnswerRevision, DialogStateRow, ProcessedUpdate, SubmissionDocument
 
 
 class TurnConflict(Exception):
@@ -201,11 +201,24 @@ async def load_turn(
     document = None
     if submitted_version is not None:
         found = await db.fetch(_LOAD_DOCUMENT, {"submission_id": submission_id, "version": submitted_version})
-        document = _document_from_row(found[0]) if found else None
+        document = document_from_row(found[0]) if found else None
     return LoadedTurn(DialogState.from_json(raw_state), revision, submission, answers, document)
 
 
-def _document_from_row(row: Sequence[Any]) -> DocumentDetails:
+# A submitted version's document details, in the order `document_from_row` reads them.
+DOCUMENT_COLUMNS = (
+    SubmissionDocument.number,
+    SubmissionDocument.signed_on,
+    SubmissionDocument.signer_title,
+    SubmissionDocument.signer_name,
+    SubmissionDocument.drafter_name,
+    SubmissionDocument.drafter_phone,
+    SubmissionDocument.attachment,
+)
+
+
+def document_from_row(row: Sequence[Any]) -> DocumentDetails:
+    """DocumentDetails from a row of `DOCUMENT_COLUMNS`."""
     number, signed_on, signer_title, signer_name, drafter_name, drafter_phone, attachment = row
     files = _attachments_from_json([attachment] if attachment else None)
     return DocumentDetails(
