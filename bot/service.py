@@ -231,7 +231,7 @@ class ReportService:
             case Oversight():
                 return await self._oversee(scope, inbound, member, facts.locale, now, intent)
             case Compile(argument):
-                return await self._compile(scope, inbound, member, facts.locale, argument)
+                return await self._compile(scope, inbound, member, facts.locale, now, argument)
             case _:
                 reply = (_say("service.not_yet", function=_function(intent)),)
                 if facts.reports:
@@ -262,28 +262,21 @@ class ReportService:
         return self._outbound(inbound, locale, said)
 
     async def _compile(
-        self, scope: TurnScope, inbound: Inbound, member: MemberView, locale: str, argument: str
+        self,
+        scope: TurnScope,
+        inbound: Inbound,
+        member: MemberView,
+        locale: str,
+        now: datetime,
+        argument: str,
     ) -> Outbound:
         """ "Tổng hợp": the unit (the one named, else the one the member oversees, current first) and
         its newest campaign, checked through `oversees`; the work itself starts after the commit."""
-        from bot.access import oversees, supervised
-        from storage.oversight import find_unit, latest_campaign_for
-        from storage.units import unit_by_id
-
-        session = await scope.session()
-        argument = argument.strip()
-        if argument:
-            unit = await find_unit(session, argument)
-            if unit is None:
-                return Outbound(inbound.chat_id, locale, (_say("oversight.unit.unknown", code=argument),))
-        else:
-            unit = await unit_by_id(session, supervised(member)[0].unit_id)
-            assert unit is not None
-        if oversees(member, unit) is None:
-            return Outbound(inbound.chat_id, locale, (_say("oversight.unit.outside"),))
-        campaign = await latest_campaign_for(session, unit)
-        if campaign is None or oversees(member, unit, campaign) is None:
-            return Outbound(inbound.chat_id, locale, (_say("oversight.no_campaign", unit=unit.name),))
+        asker = self._asker(inbound, member, locale, now)
+        found = await conversation.unit_and_campaign(await scope.session(), asker, argument.strip())
+        if isinstance(found, conversation.Said):
+            return self._outbound(inbound, locale, found)
+        unit, campaign = found
         if self.on_compile is None:
             return Outbound(inbound.chat_id, locale, (_say("compile.unavailable"),))
         job = CompileJob(inbound.channel, inbound.chat_id, locale, unit.id, campaign.id)

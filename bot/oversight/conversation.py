@@ -221,6 +221,23 @@ async def _campaign(session: AsyncSession, asker: Asker, unit: UnitView) -> Camp
     return campaign
 
 
+async def unit_and_campaign(
+    session: AsyncSession, asker: Asker, typed: str
+) -> tuple[UnitView, CampaignSummary] | Said:
+    """The unit a command names (typed, else the asker's own) and its newest campaign, both checked
+    through `oversees`; or the one sentence why not ("tổng hợp" asks this too)."""
+    try:
+        if typed:
+            unit = await _typed_unit(session, asker, typed)
+        else:
+            found = await unit_by_id(session, _home(asker).unit_id)
+            assert found is not None
+            unit = found
+        return unit, await _campaign(session, asker, unit)
+    except _Stop as stop:
+        return stop.said
+
+
 def _top(asker: Asker, unit: UnitView) -> int:
     granted = oversees(asker.member, unit)
     return granted.unit_id if isinstance(granted, MembershipView) else unit.id
