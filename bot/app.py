@@ -15,7 +15,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.channels import telegram
+from bot.channels import telegram, zalo_bot, zalo_oa
 from bot.channels.base import Capabilities, ChannelAdapter, Sender
 from bot.channels.terminal import CAPABILITIES as TERMINAL_CAPABILITIES
 from bot.channels.terminal import CHANNEL as TERMINAL
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 KNOWN_CAPABILITIES: Mapping[str, Capabilities] = {
     telegram.CHANNEL: telegram.CAPABILITIES,
     TERMINAL: TERMINAL_CAPABILITIES,
+    zalo_oa.CHANNEL: zalo_oa.CAPABILITIES,
+    zalo_bot.CHANNEL: zalo_bot.CAPABILITIES,
 }
 
 
