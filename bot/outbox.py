@@ -409,8 +409,11 @@ class Outbox:
         messages: Sequence[NewMessage],
         *,
         hold: bool = False,
+        bulk: bool = False,
     ) -> tuple[list[QueuedMessage], bool]:
         """Insert rows for one chat; with `hold`, lease them to this process if it can send them now.
+
+        `bulk` rows (a broadcast of reminders) go after every reply waiting to be sent.
 
         Returns the rows and whether they are held (then `dispatch` them after the commit).
         """
@@ -426,14 +429,25 @@ class Outbox:
             now=now,
             worker=self.worker if hold else None,
             lease_until=now + self.lease,
+            bulk=bulk,
         )
         return rows, bool(rows) and all(row.leased for row in rows)
 
     async def queue_messages(
-        self, session: AsyncSession, channel: str, chat_id: str, messages: Sequence[RenderedMessage]
-    ) -> None:
-        """Queue rendered messages (reminders, notices) for the poller; `wake()` after the commit."""
-        await self.queue(session, channel, chat_id, [_new_message(m) for m in messages])
+        self,
+        session: AsyncSession,
+        channel: str,
+        chat_id: str,
+        messages: Sequence[RenderedMessage],
+        *,
+        bulk: bool = False,
+    ) -> list[QueuedMessage]:
+        """Queue rendered messages (reminders, notices) for the poller; `wake()` after the commit.
+
+        `bulk` for broadcasts (reminders): replies to members go ahead of them. Returns the rows.
+        """
+        rows, _ = await self.queue(session, channel, chat_id, [_new_message(m) for m in messages], bulk=bulk)
+        return rows
 
     async def queue_document(
         self,

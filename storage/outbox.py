@@ -139,8 +139,11 @@ async def enqueue(
     worker: str | None = None,
     lease_until: datetime | None = None,
     not_before: datetime | None = None,
+    bulk: bool = False,
 ) -> list[QueuedMessage]:
     """Queue messages for one chat, in order.
+
+    `bulk` marks a broadcast (reminders), sent after the replies waiting (stored from migration 0007).
 
     With `worker`, each row is leased to it (it will send them now) unless the chat has pending rows
     that another process holds or nobody holds yet; `QueuedMessage.leased` tells which way it went.

@@ -1,4 +1,5 @@
-"""The outbox across processes (issue 10): bot-wide send rates shared by every process, bulk sends behind replies.
+"""The outbox across processes (issue 10): bot-wide send rates shared by every
+process, bulk sends behind replies.
 
 Revision ID: 0007
 Revises: 0006

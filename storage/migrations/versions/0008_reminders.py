@@ -1,4 +1,5 @@
-"""Reminders (issue 10): each campaign's schedule, and every reminder recorded once under its key before it is sent.
+"""Reminders (issue 10): each campaign's schedule, and every reminder recorded once under
+its key before it is sent.
 
 Revision ID: 0008
 Revises: 0007
