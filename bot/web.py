@@ -139,4 +139,8 @@ def create_app(settings: Settings, *, running: Runtime | None = None) -> FastAPI
 
     app = FastAPI(title="Báo cáo bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(router)
+    if running is not None:
+        for adapter in running.channels:
+            if adapter.routes is not None:
+                app.include_router(adapter.routes)
     return app

@@ -4,7 +4,7 @@ the adapter the runtime registers (bot/app.py)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -99,3 +99,6 @@ class ChannelAdapter:
     updates: Any = None  # the inbound side a webhook route feeds (Telegram: TelegramUpdates)
     poll: Callable[[asyncio.Event], Awaitable[None]] | None = None  # long polling until the event is set
     close: Callable[[], Awaitable[None]] | None = None  # finish its own work before the runtime stops
+    routes: Any = None  # a FastAPI APIRouter with the channel's webhook; bot/web.py includes it
+    # What /healthz says of the channel (token valid, webhook registered, last event seen).
+    health: Callable[[], Awaitable[Mapping[str, Any]]] | None = None
