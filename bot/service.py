@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.compiling import CompileJob
+from bot.drafts import draft_if_asked, wants_draft
 from bot.i18n import LOCALES
 from bot.oversight import conversation
 from bot.oversight.actions import is_oversight
@@ -319,6 +320,9 @@ class ReportService:
             zone=self.zone,
             document=loaded.document,
         )
+        if wants_draft(loaded, incoming):  # "/baocao" with nothing answered, "/nhap": the roll-up draft
+            draft = await draft_if_asked(await scope.session(), campaign, membership, loaded, incoming, now)
+            context = replace(context, draft=draft)
         turn = engine.step(context, loaded.state, incoming)
         saved = {e.question_id: e.answer for e in turn.effects if isinstance(e, SaveAnswer)}
         # The stored counts that supervisors read are the same Progress the cadre's "x/y" comes from.

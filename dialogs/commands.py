@@ -16,6 +16,7 @@ Button actions (`Button.action`; <q> is the question's key, see `dialogs.plan`):
     ok:<v>      confirm submitting version v
     rs:<i>      review section i (0-based) in full
     cy  cn      yes / no to "did you mean this command?" (a near-command typed in a narrative answer)
+    dy  dn      yes / no to the roll-up draft offered (dialogs/drafting.py)
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Command(StrEnum):
     HELP = "trogiup"
     APPEND = "bosung"
     VIEW = "xem"
+    DRAFT = "nhap"  # a roll-up draft from the reports of the units under one's own (dialogs/drafting.py)
 
 
 _SLASH_NAMES: Mapping[str, Command] = {
@@ -56,6 +58,8 @@ _SLASH_NAMES: Mapping[str, Command] = {
     "huy": Command.PAUSE,  # the old name of /tamdung, kept: "hủy" means cancel, but people learnt it
     "dung": Command.PAUSE,
     "xemcau": Command.VIEW,
+    "bannhap": Command.DRAFT,
+    "draft": Command.DRAFT,
 }
 
 # Written with diacritics; a message matches one exactly, or folded (typed without diacritics).
@@ -74,6 +78,7 @@ _COMMAND_WORDS: Mapping[Command, tuple[str, ...]] = {
     Command.HELP: ("trợ giúp", "help", "hướng dẫn"),
     Command.APPEND: ("bổ sung", "viết thêm", "add more"),
     Command.VIEW: ("xem câu này", "xem câu", "view", "view this"),
+    Command.DRAFT: ("tạo bản nháp", "bản nháp", "làm bản nháp", "make a draft", "draft"),
 }
 _EXACT_WORDS = {tx.clean(w): c for c, words in _COMMAND_WORDS.items() for w in words}
 _FOLDED_WORDS = {tx.fold(w): c for c, words in _COMMAND_WORDS.items() for w in words}
@@ -314,7 +319,7 @@ def near_command(text: str) -> Command | None:
 # Kinds that name a question (and, for c and m, a choice).
 QUESTION_KINDS = frozenset({"c", "m", "d", "n", "a", "s", "b", "v", "e", "ny", "nn"})
 # Kinds that stand alone.
-PLAIN_KINDS = frozenset({"go", "rv", "sub", "no", "help", "cy", "cn"})
+PLAIN_KINDS = frozenset({"go", "rv", "sub", "no", "help", "cy", "cn", "dy", "dn"})
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from dialogs.outline import Localized, Outline
+
+if TYPE_CHECKING:
+    from dialogs.rollup import Draft
 
 # --- incoming -----------------------------------------------------------------------------------
 
@@ -150,6 +153,9 @@ class Context:
     zone: tzinfo | None = None
     # The document details of the last submitted version, offered again when resubmitting.
     document: DocumentDetails | None = None
+    # A roll-up draft from the reports of the units under this one (dialogs/rollup.py), given by the
+    # caller only when it may be offered ("/baocao" with nothing answered, "/nhap", the offer's reply).
+    draft: Draft | None = None
 
 
 # --- dialog state -------------------------------------------------------------------------------
@@ -157,9 +163,10 @@ class Context:
 # confirm_command: a short message in a narrative answer looked like a command ("tiepp", "Tiếp ạ");
 # the bot asked whether it was meant as one, and keeps the message in `pending` until told.
 # "confirm_number": a hedged number ("khoảng 300") waits for a yes before it is stored.
+# "confirm_draft": a roll-up draft was offered (dialogs/drafting.py), waiting for yes or no.
 # "document": submitting was confirmed and the document's details are being asked (`step`).
 Mode: TypeAlias = Literal[
-    "idle", "answering", "confirm_submit", "confirm_command", "document", "confirm_number"
+    "idle", "answering", "confirm_submit", "confirm_command", "document", "confirm_number", "confirm_draft"
 ]
 
 

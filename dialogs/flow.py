@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dialogs import answering, navigation, submitting
+from dialogs import answering, drafting, navigation, submitting
 from dialogs import messages as ui
 from dialogs.commands import Command, is_submit_yes, is_yes, near_command, parse_action, recognise
 from dialogs.events import (
@@ -326,6 +326,14 @@ class Flow:
         elif mode == "confirm_command":
             if self.on_near_reply(text):
                 return
+        elif mode == "confirm_draft":
+            yes = is_yes(text)
+            if yes is not None:
+                drafting.answer(self, yes)
+                return
+            if recognise(text) is None:
+                drafting.ask_again(self)
+                return
         else:
             asked = self.current()
             if asked is not None and asked.type is _YESNO and is_yes(text) is not None:
@@ -413,9 +421,14 @@ class Flow:
             self.state = self.state.but(mode="answering", pending="", pending_command="")
         elif self.state.mode == "confirm_number":  # the hedged number is let go
             self.state = self.state.but(mode="answering", pending_number=None)
+        elif self.state.mode == "confirm_draft":  # the draft offered is let go
+            self.state = self.state.but(mode="answering" if self.state.question_id else "idle", pending="")
         match command:
             case Command.START:
-                navigation.start(self)
+                if not drafting.offer_on_start(self):
+                    navigation.start(self)
+            case Command.DRAFT:
+                drafting.request(self)
             case Command.REVIEW:
                 navigation.review(self, argument)
             case Command.EDIT:
@@ -458,6 +471,12 @@ class Flow:
                 return self.on_command(Command.HELP, "")
             case "no":
                 return submitting.cancel_submit(self)
+            case "dy" | "dn":
+                if self.state.mode != "confirm_draft":
+                    self.say("engine.action.stale_unknown")
+                    self.reshow()
+                    return None
+                return drafting.answer(self, kind == "dy")
             case "cy" | "cn":
                 if self.state.mode != "confirm_command":
                     self.say("engine.action.stale_unknown")

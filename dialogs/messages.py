@@ -55,6 +55,7 @@ _COMMAND_WORDS: dict[Command, Msg] = {
     Command.HELP: Msg("engine.word.help"),
     Command.APPEND: Msg("engine.word.append"),
     Command.VIEW: Msg("engine.word.view_any"),
+    Command.DRAFT: Msg("rollup.word.draft"),
 }
 
 

@@ -149,8 +149,12 @@ OUTLINE = build_outline()
 
 @cache
 def catalog(locale: str) -> Mapping[str, str]:
-    with (LOCALES_DIR / locale / "LC_MESSAGES" / "engine.po").open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle, locale=locale) if m.id}
+    # The engine's catalog, and the roll-up draft's (dialogs/drafting.py speaks through the engine).
+    found: dict[str, str] = {}
+    for name in ("engine.po", "rollup.po"):
+        with (LOCALES_DIR / locale / "LC_MESSAGES" / name).open("rb") as handle:
+            found.update({m.id: m.string for m in read_po(handle, locale=locale) if m.id})
+    return found
 
 
 def placeholders(template: str) -> frozenset[str]:
