@@ -93,7 +93,7 @@ async def test_the_district_is_offered_a_draft_and_its_edited_figure_reaches_the
     await official.says("nộp")
     await official.says("có")
     for detail in DOCUMENT:
-        said = await official.says(detail)
+        await official.says(detail)
     assert "BN-" in await official.says("bỏ qua")
 
     submission_id, status = await submission(province.database, "H1")
