@@ -227,6 +227,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--compile-at", type=float, default=5.0, help="seconds into the run")
     parser.add_argument("--runs", type=int, default=2, help="baseline and compile runs, alternating")
+    parser.add_argument("--slow", type=float, default=0.0, help="list the turns slower than this (s)")
     options = parser.parse_args()
     if options.mode == "fake-api":
         run_fake_api(options.port)
@@ -247,7 +248,6 @@ def main() -> None:
     env.update(
         BAOCAO_DATABASE_URL=url,
         BAOCAO_LOG_FILE=str(folder / "baocao.log"),
-        BAOCAO_LOG_LEVEL="INFO",
         BAOCAO_TELEGRAM_TOKEN=TOKEN,
         BAOCAO_TELEGRAM_API_BASE=api,
         BAOCAO_TELEGRAM_WEBHOOK_SECRET=SECRET,
@@ -278,6 +278,13 @@ def main() -> None:
             assert window is not None
             windows.append(window[1] - window[0])
             inside = [latency for posted, latency in turns if window[0] <= posted <= window[1]]
+            if options.slow:
+                for posted, latency in sorted(turns):
+                    if latency >= options.slow:
+                        print(
+                            f"    slow: posted {posted - window[0]:+.2f} s after /tonghop, "
+                            f"{latency * 1000:.0f} ms"
+                        )
             during += inside
             outside += [latency for posted, latency in turns if not window[0] <= posted <= window[1]]
             print(

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal
 
+from bot.compile_worker import Compiled
 from dialogs.events import Msg, Reply
 from documents.model import Compilation
-from storage.compiled import Source, gather
+from storage.compiled import Source, gather, subtree_size
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +43,10 @@ PROGRESS_EVERY = 10.0
 PROGRESS_FROM = 100
 # Compiles run at once in a process (a province's takes a core and some hundred MB); others wait.
 AT_ONCE = 2
+# From how many units in the subtree a compile runs in a process of its own (bot/compile_worker.py)
+# rather than a worker thread: a large one would hold the interpreter lock against every other
+# member's turn for seconds. A small one is done before a process would have started.
+IN_PROCESS_FROM = 300
 
 
 # --- the files ---------------------------------------------------------------------------------------
@@ -147,8 +152,12 @@ def _say(message_id: str, **params: object) -> Reply:
 class Compiler:
     """The runtime's background compiles: started after a turn commits, awaited or cancelled at exit."""
 
-    def __init__(self, running: Runtime, at_once: int = AT_ONCE) -> None:
+    def __init__(
+        self, running: Runtime, at_once: int = AT_ONCE, in_process_from: int | None = IN_PROCESS_FROM
+    ) -> None:
         self.running = running
+        # None: always in a worker thread of this process.
+        self.in_process_from = in_process_from
         self.tasks: set[asyncio.Task[None]] = set()
         self.slots = asyncio.Semaphore(at_once)
         self._running: dict[tuple[str, str, int, int], asyncio.Task[None]] = {}
@@ -205,15 +214,20 @@ class Compiler:
         running = self.running
         now = datetime.now(UTC)
         today = now.astimezone(running.settings.zone).date()
-        async with running.db.session() as session:
+        # A reader's own connection: on SQLite the gathering must not hold the writer's (every
+        # other member's turn would wait behind it).
+        async with running.db.reader() as session:
             unit = await unit_by_id(session, job.unit_id)
             campaign = next((c for c in await all_campaigns(session) if c.id == job.campaign_id), None)
             if unit is None or campaign is None:
                 await session.rollback()
                 await self._tell(job, _say("compile.failed"))
                 return
-            compilation, counts = await read(session, campaign, unit, now, today, source=job.source)
-        total = len(compilation.units)
+            size = self.in_process_from
+            in_process = size is not None and await subtree_size(session, unit) >= size
+            if not in_process:
+                compilation, counts = await read(session, campaign, unit, now, today, source=job.source)
+        total = [0]
         done = [0]
         finished = threading.Event()
 
@@ -222,25 +236,65 @@ class Compiler:
 
         async def report_progress() -> None:
             told = 0
-            while not finished.is_set() and total >= PROGRESS_FROM:
+            while not finished.is_set():
                 await asyncio.sleep(PROGRESS_EVERY)
-                if not finished.is_set() and done[0] != told:
+                if not finished.is_set() and total[0] >= PROGRESS_FROM and done[0] != told:
                     told = done[0]
-                    await self._tell(job, _say("compile.progress", done=told, total=total))
+                    await self._tell(job, _say("compile.progress", done=told, total=total[0]))
 
-        if total >= PROGRESS_FROM:
-            await self._tell(job, _say("compile.progress", done=0, total=total))
         reporter = asyncio.get_running_loop().create_task(report_progress())
         try:
-            files = await asyncio.to_thread(_write_all, compilation, counts, progress, running.settings.zone)
+            if in_process:
+                compiled, files = await self._in_process(job, now, today, total, progress)
+            else:
+                await self._counted(job, total, len(compilation.units))
+                files = await asyncio.to_thread(
+                    _write_all, compilation, counts, progress, running.settings.zone
+                )
+                compiled = Compiled(
+                    compilation.unit_code,
+                    compilation.unit_name,
+                    len(compilation.reported),
+                    len(compilation.units),
+                )
         finally:
             finished.set()
             reporter.cancel()
-        await self._deliver(job, compilation, files)
+        await self._deliver(job, compiled, files)
 
-    async def _deliver(
-        self, job: CompileJob, compilation: Compilation, files: list[tuple[str, bytes]]
-    ) -> None:
+    async def _counted(self, job: CompileJob, total: list[int], units: int) -> None:
+        """The number of units is known: a large compile tells the member it has started."""
+        total[0] = units
+        if units >= PROGRESS_FROM:
+            await self._tell(job, _say("compile.progress", done=0, total=units))
+
+    async def _in_process(
+        self, job: CompileJob, now: datetime, today: Any, total: list[int], progress: Progress
+    ) -> tuple[Compiled, list[tuple[str, bytes]]]:
+        """Gather and write in a process of its own (bot/compile_worker.py)."""
+        from bot.compile_worker import Order, compile_in_child
+
+        settings = self.running.settings
+        order = Order(
+            settings.database.url, job.unit_id, job.campaign_id, job.source, now, today, settings.zone
+        )
+        counted: list[asyncio.Task[None]] = []
+
+        def on_total(units: int) -> None:
+            counted.append(asyncio.get_running_loop().create_task(self._counted(job, total, units)))
+
+        try:
+            return await compile_in_child(
+                order,
+                on_total,
+                lambda count: progress(count, total[0]),
+                log_file=settings.log.file,
+                log_level=settings.log.level,
+            )
+        finally:
+            await asyncio.gather(*counted, return_exceptions=True)
+
+    async def _deliver(self, job: CompileJob, compilation: Compiled, files: list[tuple[str, bytes]]) -> None:
         from bot.channels.base import RenderedMessage
         from bot.files import link, publish
         from bot.i18n import translate
@@ -276,12 +330,7 @@ class Compiler:
                         continue
                     token = await publish(session, secret, filename, content, now, ttl)
                     links.append(f"{caption}: {link(running.settings.public_url, token)}")
-            done = _say(
-                "compile.done",
-                unit=unit,
-                reported=len(compilation.reported),
-                total=len(compilation.units),
-            )
+            done = _say("compile.done", unit=unit, reported=compilation.reported, total=compilation.total)
             messages: list[RenderedMessage] = render(done, job.locale, capabilities, running.settings.zone)
             if links:
                 hours = running.settings.files.ttl_hours

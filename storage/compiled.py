@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.events import Answer
@@ -131,6 +131,11 @@ async def children_reported(session: AsyncSession, campaign: CampaignSummary, un
         .limit(1)
     )
     return found is not None
+
+
+async def subtree_size(session: AsyncSession, unit: UnitView) -> int:
+    """How many units a compile of `unit` walks (itself and every unit under it): one count."""
+    return int(await session.scalar(select(func.count()).select_from(Unit).where(in_subtree(unit.path))) or 0)
 
 
 @dataclass(frozen=True)
