@@ -20,6 +20,8 @@ from typing import Any
 
 from storage.compiled import Source
 
+NICENESS = 10  # added to the child's nice value (lower priority)
+
 
 @dataclass(frozen=True)
 class Compiled:
@@ -51,6 +53,13 @@ class Order:
 def _child(order: Order, pipe: Connection, log_file: str | None, log_level: str) -> None:
     """The child process: gather, write, send ("total", n), ("progress", n)…, then ("done", …)."""
     import logging
+    import os
+
+    try:
+        # Background work: where the cores are busy, the members' turns in the parent go first.
+        os.nice(NICENESS)
+    except (AttributeError, OSError):
+        pass
 
     if log_file:
         logging.basicConfig(
