@@ -32,7 +32,7 @@ def test_every_id_in_the_engine_is_in_the_catalog(locale: str) -> None:
     assert len(used) > 100
     assert not used - known, f"missing in {locale}/engine.po: {sorted(used - known)}"
     # A typed variant is used wherever its message is.
-    # (The roll-up's own ids, in rollup.po, are checked by tests/dialogs/test_drafting.py.)
+    # (The roll-up's own ids, in rollup.po, are checked by tests/dialogs/test_rollup.py.)
     engine = {i for i in known if i.startswith("engine.")}
     unused = {i for i in engine - used if not (i.endswith(TYPED) and i.removesuffix(TYPED) in used)}
     assert not unused, f"unused in {locale}/engine.po: {sorted(unused)}"

@@ -116,3 +116,20 @@ sections:
     )
     children = [ChildReport("A", {"kinh_phi": Answer(0.1)}), ChildReport("B", {"kinh_phi": Answer(0.2)})]
     assert build_draft(outline, {}, children, 2).answers["kinh_phi"].value == 0.3
+
+
+def test_every_roll_up_message_is_in_both_catalogs() -> None:
+    import re
+    from pathlib import Path
+    from typing import get_args
+
+    from dialogs.rollup import Reason
+    from tests.dialogs.conftest import catalog
+
+    root = Path(__file__).resolve().parents[2]
+    used = set()
+    for path in (root / "dialogs" / "drafting.py", root / "bot" / "cli" / "rollup.py"):
+        used |= set(re.findall(r"""["'](rollup\.[a-z_.]+[a-z_])["']""", path.read_text("utf-8")))
+    used |= {f"rollup.why.{reason}" for reason in get_args(Reason) if reason != "waiting"}
+    for locale in ("vi", "en"):
+        assert not used - set(catalog(locale)), locale
