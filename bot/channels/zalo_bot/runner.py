@@ -62,6 +62,8 @@ class ZaloBotUpdates:
         self.tries = FailedTries(give_up_after)
         self._numbered = 0
         self._held: list[Numbered] = []
+        self._in_flight: asyncio.Future[list[mapping.Update]] | None = None
+        self.polling_timeout = 30
         self._background: set[asyncio.Task[None]] = set()
         self.polling: LongPolling[Numbered] = LongPolling(
             fetch=self._fetch,
@@ -127,6 +129,19 @@ class ZaloBotUpdates:
         task.add_done_callback(self._background.discard)
 
     async def close(self) -> None:
+        """Apply what a long poll cut short by stopping still brought; wait for the typing notices."""
+        request, self._in_flight = self._in_flight, None
+        if request is not None and not request.done():
+            await asyncio.wait([request], timeout=self.polling_timeout + 5)
+        if request is not None and request.done() and not request.cancelled() and request.exception() is None:
+            held = {id(update) for _, update in self._held}
+            for update in request.result():
+                if id(update) in held:
+                    continue  # fetched by the loop, already applied or held
+                try:
+                    await self.apply(update)
+                except NotApplied:
+                    log.error("an update fetched while stopping could not be applied")
         if self._background:
             await asyncio.wait(list(self._background), timeout=5)
 
@@ -154,8 +169,13 @@ class ZaloBotUpdates:
             self._held = [numbered for numbered in self._held if offset is None or numbered[0] >= offset]
             if self._held:
                 return list(self._held)
+        # Shielded: a long poll cancelled on our side may still hand out an update on the platform's
+        # side, and with no offsets it would never come again; close() waits for it and applies it.
+        request = asyncio.ensure_future(self.client.get_updates(None, timeout))
+        self._in_flight = request
+        updates = await asyncio.shield(request)
         batch: list[Numbered] = []
-        for update in await self.client.get_updates(None, timeout):
+        for update in updates:
             self._numbered += 1
             batch.append((self._numbered, update))
         self._held = batch
@@ -165,7 +185,8 @@ class ZaloBotUpdates:
         await self.apply(numbered[1])
 
     async def poll(self, stop: asyncio.Event, *, timeout: int = 30) -> None:
-        """Long-poll until `stop` is set."""
+        """Long-poll until `stop` is set (a poll under way then ends in close())."""
+        self.polling_timeout = timeout
         await self.polling.run(stop, timeout=timeout)
 
 
