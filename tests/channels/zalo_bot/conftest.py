@@ -21,6 +21,10 @@ from tests.secret import SECRET as SECRET_KEY
 WEBHOOK_SECRET = "zalo-webhook-secret_42"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: starts real bot processes (still run in CI)")
+
+
 @pytest.fixture
 def fake_zalo() -> Iterator[FakeZaloBot]:
     with FakeZaloBot() as fake:

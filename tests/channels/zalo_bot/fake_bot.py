@@ -214,6 +214,8 @@ class FakeZaloBot:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        if method == "getUpdates":
+            return await self._m_getUpdates(dict(params or {}), request)
         return await handler(dict(params or {}))
 
     def _ok(self, result: Any) -> web.Response:
@@ -224,13 +226,16 @@ class FakeZaloBot:
     async def _m_getMe(self, params: dict[str, Any]) -> web.Response:
         return self._ok(BOT)
 
-    async def _m_getUpdates(self, params: dict[str, Any]) -> web.Response:
+    async def _m_getUpdates(self, params: dict[str, Any], request: web.Request) -> web.Response:
         assert self._arrived is not None
         if self.webhook:
             body = {"ok": False, "error_code": 409, "description": "webhook is set"}
             return web.json_response(body, status=409)
         deadline = time.monotonic() + float(params.get("timeout", 30))
         while True:
+            if request.transport is None or request.transport.is_closing():
+                # The poller went away (stopped, killed): the update stays for the next one.
+                return web.json_response({"ok": False, "error_code": 408}, status=408)
             with self._lock:
                 if self._updates:
                     update = self._updates.pop(0)
