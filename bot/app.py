@@ -48,7 +48,8 @@ class Platform:
 
 
 def _telegram_configured(settings: Settings) -> bool:
-    return settings.telegram.token is not None
+    token = settings.telegram.token
+    return token is not None and bool(token.get_secret_value())
 
 
 def _telegram_channel(
