@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import text
 
-from bot.app import Runtime, runtime
+from bot.app import Runtime, configured_platforms, runtime
 from bot.channels.polling import NotApplied
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram.runner import TelegramUpdates
@@ -125,11 +125,11 @@ class NoSecretKey(RuntimeError):
 def create_app(settings: Settings, *, running: Runtime | None = None) -> FastAPI:
     """The web app on `running`; with none given it builds the runtime from `settings` for its lifetime.
 
-    Built alone with a Telegram token (under another ASGI server than `baocao serve`), it refuses
+    Built alone with a channel's token (under another ASGI server than `baocao serve`), it refuses
     to be made without a usable BAOCAO_SECRET_KEY, as `serve` refuses to start.
     """
     refusal = settings.secret_refusal()
-    if running is None and settings.telegram.token is not None and refusal is not None:
+    if running is None and configured_platforms(settings) and refusal is not None:
         raise NoSecretKey(t(refusal, "vi", min=MIN_SECRET, example=MAKE_SECRET))
 
     @contextlib.asynccontextmanager
