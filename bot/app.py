@@ -10,7 +10,7 @@ running in this process or not, so replies, reminders and compiled reports rende
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,56 @@ KNOWN_CAPABILITIES: Mapping[str, Capabilities] = {
     zalo_oa.CHANNEL: zalo_oa.CAPABILITIES,
     zalo_bot.CHANNEL: zalo_bot.CAPABILITIES,
 }
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A chat platform a process can run: whether the settings configure it, and how to build its
+    adapter (from a given sender or client, or one made from the settings when None)."""
+
+    name: str
+    configured: Callable[[Settings], bool]
+    build: Callable[[Settings, ReportService, Outbox, Any], ChannelAdapter]
+
+
+def _telegram_configured(settings: Settings) -> bool:
+    token = settings.telegram.token
+    return token is not None and bool(token.get_secret_value())
+
+
+def _telegram_channel(
+    settings: Settings, service: ReportService, outbox: Outbox, sender: Any
+) -> ChannelAdapter:
+    from bot.channels.telegram.runner import telegram_channel
+
+    return telegram_channel(settings, service, outbox, sender)
+
+
+def _zalo_bot_configured(settings: Settings) -> bool:
+    from bot.channels.zalo_bot.runner import configured
+
+    return configured(settings)
+
+
+def _zalo_bot_channel(
+    settings: Settings, service: ReportService, outbox: Outbox, client: Any
+) -> ChannelAdapter:
+    from bot.channels.zalo_bot.runner import zalo_bot_channel
+
+    return zalo_bot_channel(settings, service, outbox, client)
+
+
+# Every platform `serve` and `poll` can run, each registered when configured (or given a sender);
+# a new platform adds its line here (imports stay inside the builders: aiogram alone takes seconds).
+PLATFORMS: tuple[Platform, ...] = (
+    Platform(telegram.CHANNEL, _telegram_configured, _telegram_channel),
+    Platform(zalo_bot.CHANNEL, _zalo_bot_configured, _zalo_bot_channel),
+)
+
+
+def configured_platforms(settings: Settings) -> list[str]:
+    """The names of the platforms these settings configure, in PLATFORMS order."""
+    return [platform.name for platform in PLATFORMS if platform.configured(settings)]
 
 
 # How long a stopping process lets the compiles under way finish before cancelling them.
@@ -108,11 +158,14 @@ async def runtime(
     with_telegram: bool | None = None,
     senders: Mapping[str, Sender] | None = None,
     db: Database | None = None,
+    platform_senders: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Runtime]:
     """Build the process's runtime, start the outbox; on exit stop it and close what it opened.
 
-    Telegram is registered when `with_telegram` (default: when a sender is given or a token is set);
-    `senders` registers send-only channels (the terminal). A given `db` is used and left open.
+    Each platform of PLATFORMS is registered when configured or given its sender in
+    `platform_senders` (closed with the runtime); `with_telegram` overrides that for Telegram
+    (`telegram_sender` is Telegram's). `senders` registers send-only channels (the terminal).
+    A given `db` is used and left open.
     """
     async with AsyncExitStack() as stack:
         if db is None:
@@ -129,14 +182,19 @@ async def runtime(
             lease_seconds=settings.outbox.lease_seconds,
             poll_seconds=settings.outbox.poll_seconds,
         )
-        if with_telegram is None:
-            with_telegram = telegram_sender is not None or settings.telegram.token is not None
-        if with_telegram:
-            from bot.channels.telegram.runner import sender_from, telegram_channel
-
-            sender = telegram_sender or sender_from(settings)
-            stack.push_async_callback(sender.close)
-            channels.register(telegram_channel(settings, service, outbox, sender))
+        given: dict[str, Any] = dict(platform_senders or {})
+        if telegram_sender is not None:
+            given[telegram.CHANNEL] = telegram_sender
+        for platform in PLATFORMS:
+            wanted = platform.name in given or platform.configured(settings)
+            if platform.name == telegram.CHANNEL and with_telegram is not None:
+                wanted = with_telegram
+            if wanted:
+                adapter = platform.build(settings, service, outbox, given.get(platform.name))
+                close = getattr(adapter.sender, "close", None)
+                if close is not None:
+                    stack.push_async_callback(close)
+                channels.register(adapter)
         for adapter in channels:
             if adapter.close is not None:
                 stack.push_async_callback(adapter.close)

@@ -60,7 +60,23 @@ class FilesSettings(BaseModel):
     ttl_hours: float = 24.0
 
 
+class ZaloBotSettings(BaseModel):
+    """BAOCAO_ZALO_BOT_*: a Zalo Bot (Zalo Bot Platform, `/bot<TOKEN>/<method>`; issue 11).
+    Configured when the token is set."""
+
+    token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None  # required by `serve`: sent back as X-Bot-Api-Secret-Token
+    api_base: str = "https://bot-api.zaloplatforms.com"
+    # Zalo publishes no figure: a Telegram-like pace, and 429 backs off (with several processes, share it).
+    messages_per_second: float = 20.0
+    chat_messages_per_second: float = 1.0
+    chat_burst: int = 3
+    polling_timeout: int = 30
+
+
 _GROUPS = ("database", "log", "telegram", "outbox", "files")
+# Two-word groups: BAOCAO_ZALO_BOT_TOKEN -> zalo_bot.token (the flat names, split after the group).
+_LONG_GROUPS = ("zalo_bot",)
 
 # BAOCAO_SECRET_KEY's least length: a short key could be guessed along with a code from a leaked database.
 MIN_SECRET = 16
@@ -84,6 +100,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     outbox: OutboxSettings = OutboxSettings()
     files: FilesSettings = FilesSettings()
+    zalo_bot: ZaloBotSettings = ZaloBotSettings()
 
     locale: str = "vi"
     # Where local time is shown (receipts, "last seen") and scheduled (reminders at working hours).
@@ -102,6 +119,12 @@ class Settings(BaseSettings):
         if not isinstance(values, dict):
             return values
         values = dict(values)
+        for key in [key for key in values if any(key.startswith(g + "_") for g in _LONG_GROUPS)]:
+            group = next(g for g in _LONG_GROUPS if key.startswith(g + "_"))
+            nested = values.get(group)
+            nested = dict(nested) if isinstance(nested, dict) else {}
+            nested[key[len(group) + 1 :]] = values.pop(key)
+            values[group] = nested
         for key in [key for key in values if "_" in key and key.split("_", 1)[0] in _GROUPS]:
             group, field = key.split("_", 1)
             nested = values.get(group)

@@ -99,13 +99,20 @@ class Reminders:
 
 
 @dataclass(frozen=True)
+class Link:
+    """Link another channel's account to me: a one-time code (no argument), or one given to redeem."""
+
+    argument: str = ""
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything else: the report dialog, given `text` (an answer or one of the engine's commands)."""
 
     text: str
 
 
-Intent: TypeAlias = Join | Language | SwitchMembership | Oversight | Compile | Reminders | Report
+Intent: TypeAlias = Join | Language | SwitchMembership | Oversight | Compile | Reminders | Link | Report
 
 
 # --- the words --------------------------------------------------------------------------------------
@@ -124,6 +131,7 @@ class _Kind(StrEnum):
     INVITE = "invite"
     REMOVE = "remove"
     LEAVE = "leave"
+    LINK = "link"
 
 
 # Slash names, folded and without "_" (so /chua_nop and /ChuaNop work too); English aliases for all.
@@ -140,6 +148,7 @@ _SLASH_NAMES: Mapping[str, _Kind] = {
     "moi": _Kind.INVITE, "invite": _Kind.INVITE,
     "xoa": _Kind.REMOVE, "remove": _Kind.REMOVE,
     "roikhoi": _Kind.LEAVE, "leave": _Kind.LEAVE,
+    "lienket": _Kind.LINK, "link": _Kind.LINK,
 }  # fmt: skip
 
 # Plain words, written with diacritics; matched exactly or folded (typed without diacritics).
@@ -158,6 +167,7 @@ _PHRASES: Mapping[_Kind, tuple[str, ...]] = {
     _Kind.MEMBERS: ("thành viên", "danh sách thành viên", "xem thành viên"),
     _Kind.INVITE: ("tạo mã mời", "mã mời mới"),
     _Kind.LEAVE: ("rời khỏi", "rời đơn vị", "rời khỏi đơn vị"),
+    _Kind.LINK: ("liên kết", "liên kết tài khoản", "mã liên kết"),
 }  # fmt: skip
 
 # Words for members who chose English; in Vietnamese they could be a short answer, so only there.
@@ -172,6 +182,7 @@ _ENGLISH_PHRASES: Mapping[_Kind, tuple[str, ...]] = {
     _Kind.MEMBERS: ("members",),
     _Kind.INVITE: ("invite", "new invite"),
     _Kind.LEAVE: ("leave unit",),
+    _Kind.LINK: ("link account",),
 }
 
 # "Chưa nộp" is also the answer "not yet" to "Nộp báo cáo bây giờ?" (the engine reads it as no):
@@ -306,6 +317,8 @@ def _intent(kind: _Kind, argument: str, member: MemberFacts) -> Intent:
             return Compile(argument)
         case _Kind.REMINDERS:
             return Reminders(argument)
+        case _Kind.LINK:
+            return Link(argument)
         case _Kind.MEMBERS | _Kind.INVITE | _Kind.REMOVE | _Kind.LEAVE:
             return Oversight(OversightView(kind.value), argument)
         case _:
@@ -313,9 +326,10 @@ def _intent(kind: _Kind, argument: str, member: MemberFacts) -> Intent:
 
 
 def _invite_code(text: str) -> str | None:
-    """The invite code typed alone or after /start (the Telegram deep link), as typed."""
+    """The invite code typed alone or after /start (the Telegram deep link), or a link code after
+    /lienket (storage.links), as typed."""
     slash = _SLASH.fullmatch(text)
-    if slash is not None and tx.fold(slash[1]) == "start":
+    if slash is not None and tx.fold(slash[1]) in ("start", "lienket", "link"):
         text = (slash[2] or "").strip()
     # Full-width symbols ("Ｋ７ＱＭ－４ＸＰＢ", typed on some phone keyboards) are the same code.
     return text if _CODE.fullmatch(text if text.isascii() else tx.clean_key(text)) else None

@@ -28,6 +28,7 @@ from bot.router import (
     Intent,
     Join,
     Language,
+    Link,
     MemberFacts,
     Oversight,
     OversightView,
@@ -46,6 +47,7 @@ from dialogs.text import clean
 from storage.campaigns import CampaignSummary, all_campaigns, campaigns_for_unit
 from storage.db import Database
 from storage.invites import RedeemFailure, normalise_code, redeem_invite
+from storage.links import LINK_TTL, Linked, LinkFailure, create_link_code, redeem_link
 from storage.members import MembershipView, MemberView, load_member, set_locale
 from storage.transaction import TurnScope, turn_transaction
 from storage.turns import TurnConflict, claim_update, load_turn, save_turn
@@ -211,6 +213,10 @@ class ReportService:
         match intent:
             case Language(wanted):
                 return await self._switch_language(await scope.session(), inbound, member, wanted)
+            case Link(argument) if argument:
+                return await self._join(await scope.session(), inbound, Join(argument), now, member)
+            case Link():
+                return await self._link_code(await scope.session(), inbound, member, facts.locale, now)
             case Report(report_text) if reporting is not None:
                 incoming = replace(incoming, text=report_text)
                 outbound = await self._report(scope, inbound, member, reporting, facts.locale, incoming, now)
@@ -392,6 +398,19 @@ class ReportService:
             return Outbound(inbound.chat_id, locale, (_say("service.need_invite"),))
         if not self.secret:
             return Outbound(inbound.chat_id, locale, (_say("service.invite.no_secret"),))
+        joined = member is not None and bool(member.memberships)
+        linked = await redeem_link(
+            session,
+            code,
+            inbound.channel,
+            inbound.user_id,
+            inbound.display_name,
+            now,
+            secret=self.secret,
+            joined=joined,
+        )
+        if linked is not None:
+            return Outbound(inbound.chat_id, locale, (_linked(linked),))
         result = await redeem_invite(
             session,
             code,
@@ -429,12 +448,33 @@ class ReportService:
             body += (deadline_msg(campaigns[0].due_on, now, self.zone),)
         return Outbound(inbound.chat_id, locale, (Reply(body),))
 
+    async def _link_code(
+        self, session: AsyncSession, inbound: Inbound, member: MemberView, locale: str, now: datetime
+    ) -> Outbound:
+        """ "/lienket": a one-time code to send from the member's account on another channel."""
+        if not self.secret:
+            return Outbound(inbound.chat_id, locale, (_say("service.invite.no_secret"),))
+        code = await create_link_code(session, member.member_id, inbound.channel, now, secret=self.secret)
+        minutes = int(LINK_TTL.total_seconds() // 60)
+        return Outbound(inbound.chat_id, locale, (_say("link.code", code=code, minutes=minutes),))
+
     async def _switch_language(
         self, session: AsyncSession, inbound: Inbound, member: MemberView, wanted: str
     ) -> Outbound:
         locale = wanted if wanted in LOCALES else "vi"
         await set_locale(session, member.member_id, locale)
         return Outbound(inbound.chat_id, locale, (_say("service.language_set"),))
+
+
+def _linked(outcome: Linked | LinkFailure) -> Reply:
+    """What an account that sent a link code is told."""
+    if isinstance(outcome, Linked):
+        channel = Msg(f"link.channel.{outcome.from_channel}")
+        return Reply((Msg("link.linked", {"channel": channel, "units": ", ".join(outcome.unit_names)}),))
+    body: tuple[Msg, ...] = (Msg(f"link.{outcome.reason}"),)
+    if outcome.wait_minutes:
+        body += (Msg("service.invite.wait", {"minutes": outcome.wait_minutes}),)
+    return Reply(body)
 
 
 def _is_help(text: str) -> bool:

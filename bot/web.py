@@ -1,4 +1,4 @@
-"""The web app (FastAPI) shared by the channels that push to us: the Telegram webhook, health.
+"""The web app (FastAPI) shared by the channels that push to us: the webhooks, health, file links.
 
 Build it with `create_app(settings)`; nothing is created at import time. It serves the process's one
 runtime (bot/app.py), kept as `app.state.runtime`; the parts a route needs come through dependencies
@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import text
 
-from bot.app import Runtime, runtime
+from bot.app import Runtime, configured_platforms, runtime
 from bot.channels.polling import NotApplied
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram.runner import TelegramUpdates
@@ -75,15 +75,20 @@ async def telegram_webhook(request: Request, telegram: TelegramDep, secret: Secr
 
 
 @router.get("/healthz")
-async def healthz(database: DatabaseDep) -> Response:
-    """200 while the database answers, 503 otherwise."""
+async def healthz(database: DatabaseDep, running: RuntimeDep) -> Response:
+    """200 while the database answers, 503 otherwise; with what each channel running here says of
+    itself (token valid, webhook registered or polling, last event seen)."""
+    channels = {}
+    for adapter in running.channels:
+        if adapter.health is not None:
+            channels[adapter.name] = dict(await adapter.health())
     try:
         async with database.session() as session:
             await session.execute(text("SELECT 1"))
     except Exception as error:  # noqa: BLE001 - any failure means not healthy
         log.warning("health check: database unavailable: %s", type(error).__name__)
-        return JSONResponse({"status": "database unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "database unavailable", "channels": channels}, status_code=503)
+    return JSONResponse({"status": "ok", "channels": channels})
 
 
 @router.get("/files/{token}")
@@ -120,11 +125,11 @@ class NoSecretKey(RuntimeError):
 def create_app(settings: Settings, *, running: Runtime | None = None) -> FastAPI:
     """The web app on `running`; with none given it builds the runtime from `settings` for its lifetime.
 
-    Built alone with a Telegram token (under another ASGI server than `baocao serve`), it refuses
+    Built alone with a channel's token (under another ASGI server than `baocao serve`), it refuses
     to be made without a usable BAOCAO_SECRET_KEY, as `serve` refuses to start.
     """
     refusal = settings.secret_refusal()
-    if running is None and settings.telegram.token is not None and refusal is not None:
+    if running is None and configured_platforms(settings) and refusal is not None:
         raise NoSecretKey(t(refusal, "vi", min=MIN_SECRET, example=MAKE_SECRET))
 
     @contextlib.asynccontextmanager
@@ -135,6 +140,9 @@ def create_app(settings: Settings, *, running: Runtime | None = None) -> FastAPI
             return
         async with runtime(settings) as built:
             app.state.runtime = built
+            for adapter in built.channels:
+                if adapter.routes is not None:
+                    app.include_router(adapter.routes)
             yield
 
     app = FastAPI(title="Báo cáo bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)

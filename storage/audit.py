@@ -30,6 +30,7 @@ Action: TypeAlias = Literal[
     "returned",  # a supervisor returned it (detail: version, reason)
     "approved",  # a supervisor approved it (detail: version)
     "answer_edited",  # an answer that had a value was changed (detail: question, version)
+    "linked",  # a member added an account on another channel with a /lienket code (detail: channel)
 ]
 
 OPERATOR = "operator"  # the actor of changes made from the command line

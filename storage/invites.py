@@ -395,3 +395,28 @@ async def _create_member(
         )
     )
     return int(member_id)
+
+
+# --- shared with other one-time codes (storage.links): the same limits, the same attempts table -------
+
+
+async def refused_by_limits(session: AsyncSession, channel: str, external_id: str, now: datetime) -> bool:
+    """Whether this account's codes are not checked now (too many wrong ones, its own or everyone's)."""
+    if len(await _recent_failures(session, channel, external_id, now)) >= WRONG_PER_IDENTITY:
+        return True
+    return await _failures_overall(session, now) >= WRONG_OVERALL
+
+
+async def record_attempt(
+    session: AsyncSession, channel: str, external_id: str, now: datetime, reason: str, *, ok: bool = False
+) -> int:
+    """Record one attempt with another kind of code; for a failed one, the minutes to wait if this
+    failure used up the account's wrong codes (0 otherwise), as `redeem_invite` tells them."""
+    await _attempt(session, channel, external_id, now, reason, ok=ok)
+    if ok:
+        return 0
+    failures = await _recent_failures(session, channel, external_id, now)
+    if len(failures) < WRONG_PER_IDENTITY:
+        return 0
+    free_at = failures[-WRONG_PER_IDENTITY] + IDENTITY_WINDOW
+    return max(1, math.ceil((free_at - now).total_seconds() / 60))

@@ -390,3 +390,22 @@ class CompiledFile(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# --- linked identities (issue 11) --------------------------------------------------------------------
+
+
+class LinkCode(Base):
+    """A one-time code a member asks for on one channel (`/lienket`) to add their account on another
+    channel to the same member (storage.links). Only its HMAC under BAOCAO_SECRET_KEY is stored."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # where it was asked for
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by: Mapped[str | None] = mapped_column(String(100))  # channel:external_id of the linked account

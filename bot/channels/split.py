@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from dialogs.text import utf16_len
+
+_ZWJ = "\u200d"
+
+
+def _joins_previous(char: str) -> bool:
+    """Whether `char` belongs to the character before it on screen: a combining mark (a Vietnamese
+    tone mark left uncomposed), a variation selector, a skin tone, a joiner, a tag."""
+    code = ord(char)
+    return (
+        char == _ZWJ
+        or 0xFE00 <= code <= 0xFE0F
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+        or unicodedata.combining(char) != 0
+    )
 
 
 def _hard_cut(text: str, limit: int) -> tuple[str, str]:
-    """The longest prefix of `text` within `limit` UTF-16 units, and the rest."""
+    """The longest prefix of `text` within `limit` UTF-16 units that does not cut a character as
+    shown (an emoji sequence, a letter with its marks), and the rest."""
     total = 0
     for index, char in enumerate(text):
         total += 2 if ord(char) > 0xFFFF else 1
         if total > limit:
-            return text[:index], text[index:]
+            cut = index
+            # Back off to the start of the character on screen: "👨‍👩‍👧" or "ế" stays whole.
+            while cut > 0 and (_joins_previous(text[cut]) or text[cut - 1] == _ZWJ):
+                cut -= 1
+            if cut == 0:
+                cut = index  # one "character" longer than the limit: cut it after all
+            return text[:cut], text[cut:]
     return text, ""
 
 

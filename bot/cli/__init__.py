@@ -15,9 +15,9 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here, not at module import, so `import bot.cli` stays cheap and side-effect free.
-    from bot.cli import admin, chat, compile, outline, oversight, rollup, telegram
+    from bot.cli import admin, chat, compile, outline, oversight, rollup, run
 
-    for module in (admin, chat, outline, oversight, telegram, compile, rollup):
+    for module in (admin, chat, outline, oversight, run, compile, rollup):
         module.register(app)
 
 

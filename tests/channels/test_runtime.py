@@ -33,7 +33,7 @@ async def test_the_service_the_outbox_and_the_web_app_share_the_one_database(dat
             assert app.state.runtime is running
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
-                assert (await http.get("/healthz")).json() == {"status": "ok"}
+                assert (await http.get("/healthz")).json() == {"status": "ok", "channels": {}}
                 assert (await http.post("/telegram/webhook")).status_code == 404, "Telegram not registered"
 
 

@@ -113,6 +113,7 @@ class TelegramUpdates:
 
     async def apply(self, update: Update) -> str | None:
         """Apply one update; the button press to answer, if any. Raises NotApplied to have it again."""
+        self.sender.health.seen()
         try:
             result = await self.dispatcher.feed_update(self.sender.bot, update)
         except Exception as error:  # noqa: BLE001 - decided below: deliver again, or tell the member
@@ -198,6 +199,9 @@ def telegram_channel(
     async def poll(stop: asyncio.Event) -> None:
         await updates.poll(stop, timeout=timeout)
 
+    async def health() -> dict[str, Any]:
+        return sender.health.as_dict()
+
     return ChannelAdapter(
-        CHANNEL, CAPABILITIES, sender=sender, updates=updates, poll=poll, close=updates.close
+        CHANNEL, CAPABILITIES, sender=sender, updates=updates, poll=poll, close=updates.close, health=health
     )

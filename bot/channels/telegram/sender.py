@@ -29,6 +29,7 @@ from aiogram.types import Message, Update, User
 from aiogram.utils.token import TokenValidationError
 
 from bot.channels.base import DeliveryError, RateLimits, RenderedDocument, RenderedMessage
+from bot.channels.health import ChannelHealth
 from bot.channels.telegram import CAPABILITIES, CHANNEL, mapping
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class TelegramSender:
         # Response[Message] and friends per call, so without these references the collector keeps
         # freeing them and every call rebuilds the class.
         self._response_types = (Response[Message], Response[bool], Response[list[Update]], Response[User])
+        self.health = ChannelHealth()  # what /healthz says of Telegram
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -191,21 +193,26 @@ class TelegramSender:
     async def me(self) -> User:
         """Who the bot is (getMe): the first call, so a bad token or no network fails clearly."""
         try:
-            return await self.bot.me()
+            me = await self.bot.me()
         except (TelegramUnauthorizedError, TelegramNotFound) as error:
             # The real Bot API answers 404 for a token it does not know and 401 for a revoked one.
+            self.health.token_valid = False
             raise TelegramUnavailable("token_refused", error.message) from error
         except (TelegramAPIError, AiogramError, OSError) as error:
             raise TelegramUnavailable("unreachable", type(error).__name__) from error
+        self.health.token_valid = True
+        return me
 
     async def set_webhook(self, url: str, secret: str) -> None:
         await self.bot.set_webhook(
             url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, max_connections=40
         )
+        self.health.webhook = "registered"
 
     async def delete_webhook(self) -> None:
         """Long polling and a webhook exclude each other: polling starts by removing the webhook."""
         await self.bot.delete_webhook(drop_pending_updates=False)
+        self.health.webhook = "polling"
 
     async def set_commands(self) -> None:
         """The command menu: Vietnamese for everyone, English for English-language Telegram apps."""
