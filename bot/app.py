@@ -86,7 +86,7 @@ class Runtime:
     service: ReportService
     outbox: Outbox
     channels: Channels
-    scheduler: Any = None  # reminders, once they exist: started and stopped with the runtime
+    scheduler: Any = None  # bot.reminders.scheduler.Scheduler: reminders (its loop runs in serve and poll)
     compiler: Any = None  # bot.compiling.Compiler: the compiles asked for in chat, in the background
 
     @property
@@ -108,11 +108,13 @@ async def runtime(
     with_telegram: bool | None = None,
     senders: Mapping[str, Sender] | None = None,
     db: Database | None = None,
+    with_scheduler: bool = False,
 ) -> AsyncIterator[Runtime]:
     """Build the process's runtime, start the outbox; on exit stop it and close what it opened.
 
     Telegram is registered when `with_telegram` (default: when a sender is given or a token is set);
     `senders` registers send-only channels (the terminal). A given `db` is used and left open.
+    `with_scheduler`: run the reminders' loop (`serve`, `poll`); /nhac works either way.
     """
     async with AsyncExitStack() as stack:
         if db is None:
@@ -154,4 +156,11 @@ async def runtime(
         service.on_compile = compiler.start
         # Closed before the outbox stops: compiles under way get a while to finish and queue their files.
         stack.push_async_callback(compiler.close, COMPILE_GRACE_SECONDS)
+        from bot.reminders.scheduler import Scheduler
+
+        built.scheduler = scheduler = Scheduler(built)
+        service.reminders = scheduler.by_hand
+        if with_scheduler:
+            # Stopped before the outbox (the stack unwinds in reverse): a pass's last batch is queued.
+            await stack.enter_async_context(scheduler.running())
         yield built

@@ -60,7 +60,15 @@ class FilesSettings(BaseModel):
     ttl_hours: float = 24.0
 
 
-_GROUPS = ("database", "log", "telegram", "outbox", "files")
+class RemindersSettings(BaseModel):
+    """BAOCAO_REMINDERS_*: how often the scheduler in `serve`/`poll` looks for reminders due, and how
+    long a unit reminded by hand (/nhac) is not reminded by hand again."""
+
+    interval_seconds: float = 60.0
+    cooldown_hours: float = 4.0
+
+
+_GROUPS = ("database", "log", "telegram", "outbox", "files", "reminders")
 
 # BAOCAO_SECRET_KEY's least length: a short key could be guessed along with a code from a leaked database.
 MIN_SECRET = 16
@@ -84,6 +92,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     outbox: OutboxSettings = OutboxSettings()
     files: FilesSettings = FilesSettings()
+    reminders: RemindersSettings = RemindersSettings()
 
     locale: str = "vi"
     # Where local time is shown (receipts, "last seen") and scheduled (reminders at working hours).
