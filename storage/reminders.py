@@ -446,3 +446,18 @@ async def history(session: AsyncSession, campaign_id: int, limit: int = 1000) ->
         SentReminder(at, kind, slot, code, name, clean_line(member or ""), channel, result, why or "")
         for at, kind, slot, code, name, member, channel, result, why in rows
     ]
+
+
+async def outbox_outcomes(session: AsyncSession, outbox_ids: Sequence[int]) -> dict[str, int]:
+    """How many of these outbox rows are pending, sent and failed."""
+    found = {"pending": 0, "sent": 0, "failed": 0}
+    o = OutboxMessage.__table__
+    for start in range(0, len(outbox_ids), _CHUNK):
+        rows = await session.execute(
+            select(o.c.status, func.count())
+            .where(o.c.id.in_(list(outbox_ids[start : start + _CHUNK])))
+            .group_by(o.c.status)
+        )
+        for status, count in rows:
+            found[str(status)] = found.get(str(status), 0) + int(count)
+    return found

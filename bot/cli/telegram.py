@@ -116,7 +116,7 @@ async def _poll(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with runtime(settings, telegram_sender=sender) as running:
+    async with runtime(settings, telegram_sender=sender, with_scheduler=True) as running:
         running.service.bot_username = running.service.bot_username or me.username
         _tune_gc(settings)
         typer.echo(t("telegram.polling", "vi", bot=me.username or me.full_name), err=True)
@@ -140,7 +140,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     await sender.set_webhook(url, secret)
     await sender.set_commands()
     me = await sender.me()
-    async with runtime(settings, telegram_sender=sender) as running:
+    async with runtime(settings, telegram_sender=sender, with_scheduler=True) as running:
         running.service.bot_username = running.service.bot_username or me.username
         app = create_app(settings, running=running)
         config = uvicorn.Config(

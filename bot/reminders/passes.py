@@ -64,6 +64,7 @@ class PassReport:
     queued: int = 0  # messages queued
     reminders: int = 0  # reminder rows recorded
     skipped: int = 0  # planned but recorded meanwhile by another process
+    outbox_ids: list[int] = field(default_factory=list)  # the rows queued
 
 
 def schedule_of(stored: store.StoredSchedule | None) -> Schedule:
@@ -260,6 +261,7 @@ class ReminderPass:
         await store.attach(session, [(reminder_id, rows[0].id) for _, reminder_id in recorded])
         report.queued += 1
         report.reminders += len(recorded)
+        report.outbox_ids += [row.id for row in rows]
 
 
 def render_planned(planned: Planned, capabilities: Mapping[str, Capabilities], zone: tzinfo) -> str:
