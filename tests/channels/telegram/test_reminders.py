@@ -91,3 +91,21 @@ async def test_the_reminder_s_button_resumes_the_report_where_it_stopped(bot: Bo
     assert cadre.buttons() == [("Tiếp tục báo cáo", "go")]
     resumed = await cadre.presses("go")
     assert "Câu 1" in resumed or "câu" in resumed.lower()
+
+
+async def test_a_district_reminds_its_late_communes_by_hand_with_the_button(bot: Bot) -> None:
+    await joined(bot, 1001, "X1")
+    await joined(bot, 1002, "X2")
+    district = await supervisor(bot, 2001, "H")
+    asked = await district.says("/nhac")
+    assert "cho 2 đơn vị chưa nộp dưới Huyện Mẫu (2 người nhận)?" in asked
+    [(label, action)] = district.buttons()
+    assert label == "Gửi nhắc nhở" and action.startswith("rm:")
+    done = await district.presses(action)
+    assert "Đã gửi nhắc nhở" in done and "2 đơn vị (2 người nhận)" in done
+    await until_sent(bot)
+    for user_id in ("1001", "1002"):
+        [reminder] = [t for t in bot.api.texts(user_id) if "Huyện Mẫu nhắc anh/chị" in t]
+        assert "Báo cáo “Tổng kết 20 năm Chỉ thị 30”" in reminder
+    again = await district.says("/nhac")
+    assert "Bỏ qua 2 đơn vị vừa được nhắc trong 4 giờ qua" in again and district.buttons() == []
