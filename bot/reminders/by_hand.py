@@ -108,10 +108,13 @@ class ByHand:
     async def _plan(
         self, session: AsyncSession, asker: Asker, unit: UnitView, campaign: CampaignSummary
     ) -> _Plan:
+        # A supervisor's own unit is not reminded (its report is theirs to write); a unit named below
+        # it is ("/nhac X11" reminds X11).
+        own = any(m.unit_id == unit.id and m.role == "supervisor" for m in asker.member.memberships)
         late = [
             u
             for u in await store.late_units(session, unit.path, campaign.id, campaign.deadlines)
-            if u.unit_id != unit.id  # the units below: a supervisor's own report is theirs to write
+            if not (own and u.unit_id == unit.id)
         ]
         ids = [u.unit_id for u in late]
         people = await store.unit_recipients(session, ids)

@@ -102,3 +102,14 @@ async def test_nhac_is_for_supervisors_of_the_unit_only(province: Province) -> N
     assert "không thuộc phạm vi" in texts(await cadre.send(action=f"rm:{h2_unit.id}"))
     assert "cũ" in texts(await district.send(action="rm:abc"))
     assert "theo dõi" in texts(await cadre.send("/nhac")), "a cadre is told it is for supervisors"
+
+
+async def test_a_unit_named_below_is_reminded_itself(province: Province) -> None:
+    with_reminders(province)
+    district = await province.joined("h1", "H1")
+    await province.joined("x12", "X12")
+    at(province, NOW)
+    asked = texts(await district.send("/nhac X12"))
+    assert "cho 1 đơn vị chưa nộp dưới Xã Một Hai (1 người nhận)" in asked
+    assert "Đã gửi" in texts(await district.send("/nhac X12 gửi"))
+    assert len((await queued(province.database))["x12"]) == 1
