@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import Table, and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.text import clean_line
@@ -303,12 +303,59 @@ async def record(session: AsyncSession, reminder: NewReminder, now: datetime) ->
     return int(found) if found is not None else None
 
 
+async def record_many(
+    session: AsyncSession, reminders: Sequence[NewReminder], now: datetime
+) -> dict[tuple[int, int, str, str], int]:
+    """Record reminders under their keys in one statement; the ids of those recorded now, by key
+    (unit, member, kind, slot). A key recorded already (here or by another process) is absent: it
+    must not be sent."""
+    found: dict[tuple[int, int, str, str], int] = {}
+    # 50 rows of 10 values: under every SQLite's limit of bound variables in one statement.
+    for start in range(0, len(reminders), 50):
+        found |= await _record_rows(session, reminders[start : start + 50], now)
+    return found
+
+
+async def _record_rows(
+    session: AsyncSession, reminders: Sequence[NewReminder], now: datetime
+) -> dict[tuple[int, int, str, str], int]:
+    r = _REMINDERS
+    statement = (
+        _insert(session, r)
+        .values(
+            [
+                {
+                    "campaign_id": m.campaign_id,
+                    "unit_id": m.unit_id,
+                    "member_id": m.member_id,
+                    "kind": m.kind,
+                    "slot": m.slot,
+                    "channel": m.channel,
+                    "chat_id": m.chat_id,
+                    "outcome": "queued",
+                    "by_member_id": m.by_member_id,
+                    "created_at": now,
+                }
+                for m in reminders
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["campaign_id", "unit_id", "member_id", "kind", "slot"])
+        .returning(r.c.unit_id, r.c.member_id, r.c.kind, r.c.slot, r.c.id)
+    )
+    return {
+        (unit_id, member_id, kind, slot): int(reminder_id)
+        for unit_id, member_id, kind, slot, reminder_id in await session.execute(statement)
+    }
+
+
 async def attach(session: AsyncSession, pairs: Sequence[tuple[int, int]]) -> None:
-    """Note the outbox row that carries each reminder: (reminder id, outbox id)."""
-    if pairs:
+    """Note the outbox row that carries each reminder: (reminder id, outbox id), one statement per
+    hundred (a CASE over the ids: the same SQL on both backends)."""
+    for start in range(0, len(pairs), 100):
+        chunk = dict(pairs[start : start + 100])
+        r = _REMINDERS
         await session.execute(
-            update(_REMINDERS).where(_REMINDERS.c.id == bindparam("rid")).values(outbox_id=bindparam("oid")),
-            [{"rid": rid, "oid": oid} for rid, oid in pairs],
+            update(r).where(r.c.id.in_(list(chunk))).values(outbox_id=case(chunk, value=r.c.id))
         )
 
 

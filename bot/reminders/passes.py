@@ -231,37 +231,47 @@ class ReminderPass:
         batches = [report.planned[i : i + self.batch] for i in range(0, len(report.planned), self.batch)]
         for number, batch in enumerate(batches, start=1):
             async with self.db.session() as session, session.begin():
+                # The batch's keys in one INSERT … ON CONFLICT DO NOTHING: only those new are sent.
+                recorded = await store.record_many(
+                    session, [key for planned in batch for key in planned.keys], now
+                )
+                attached: list[tuple[int, int]] = []
                 for planned in batch:
-                    await self._queue_one(session, planned, report, now)
+                    attached += await self._queue_one(session, planned, recorded, report)
+                await store.attach(session, attached)
             self.outbox.wake()
             if self.after_batch is not None:
                 self.after_batch(number)
 
     async def _queue_one(
-        self, session: AsyncSession, planned: Planned, report: PassReport, now: datetime
-    ) -> None:
+        self,
+        session: AsyncSession,
+        planned: Planned,
+        recorded: Mapping[tuple[int, int, str, str], int],
+        report: PassReport,
+    ) -> list[tuple[int, int]]:
+        """Queue one planned message for the keys recorded now; (reminder id, outbox id) pairs."""
         assert self.outbox is not None
-        recorded: list[tuple[int, int]] = []  # (index of the key, reminder id)
-        for index, key in enumerate(planned.keys):
-            reminder_id = await store.record(session, key, now)
-            if reminder_id is not None:
-                recorded.append((index, reminder_id))
-        if not recorded:
+        mine = [
+            (index, recorded[(key.unit_id, key.member_id, key.kind, key.slot)])
+            for index, key in enumerate(planned.keys)
+            if (key.unit_id, key.member_id, key.kind, key.slot) in recorded
+        ]
+        if not mine:
             report.skipped += 1
-            return
+            return []
         person = planned.recipient
-        reply = planned.compose([index for index, _ in recorded])
-        try:
-            capabilities = self.capabilities[person.channel]
-        except KeyError:
+        capabilities = self.capabilities.get(person.channel)
+        if capabilities is None:
             log.warning("a reminder for undeclared channel %s is not queued", person.channel)
-            return
+            return []
+        reply = planned.compose([index for index, _ in mine])
         messages = render(reply, person.locale, capabilities, self.zone)  # type: ignore[arg-type]
         rows = await self.outbox.queue_messages(session, person.channel, person.chat_id, messages, bulk=True)
-        await store.attach(session, [(reminder_id, rows[0].id) for _, reminder_id in recorded])
         report.queued += 1
-        report.reminders += len(recorded)
+        report.reminders += len(mine)
         report.outbox_ids += [row.id for row in rows]
+        return [(reminder_id, rows[0].id) for _, reminder_id in mine]
 
 
 def render_planned(planned: Planned, capabilities: Mapping[str, Capabilities], zone: tzinfo) -> str:

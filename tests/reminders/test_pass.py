@@ -122,7 +122,9 @@ async def test_a_pass_killed_half_way_sends_the_rest_once_when_run_again(provinc
     sent = await queued(db)
     assert set(sent) == {"x11-0", "x11-1", "x11-2", "x11-3", "x12"}
     assert all(len(texts) == 1 for texts in sent.values()), "the rest once, nothing twice"
-    assert len(await reminders(db)) == 5
+    recorded = await reminders(db)
+    assert len(recorded) == 5 and all(outbox_id is not None for _, _, outbox_id, _ in recorded)
+    assert len({outbox_id for _, _, outbox_id, _ in recorded}) == 5, "each its own outbox row"
 
 
 async def test_two_passes_at_once_on_two_connections_send_each_reminder_once(
