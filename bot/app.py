@@ -136,7 +136,7 @@ class Runtime:
     service: ReportService
     outbox: Outbox
     channels: Channels
-    scheduler: Any = None  # reminders, once they exist: started and stopped with the runtime
+    scheduler: Any = None  # bot.reminders.scheduler.Scheduler: reminders (its loop runs in serve and poll)
     compiler: Any = None  # bot.compiling.Compiler: the compiles asked for in chat, in the background
 
     @property
@@ -159,6 +159,7 @@ async def runtime(
     senders: Mapping[str, Sender] | None = None,
     db: Database | None = None,
     platform_senders: Mapping[str, Any] | None = None,
+    with_scheduler: bool = False,
 ) -> AsyncIterator[Runtime]:
     """Build the process's runtime, start the outbox; on exit stop it and close what it opened.
 
@@ -166,6 +167,7 @@ async def runtime(
     `platform_senders` (closed with the runtime); `with_telegram` overrides that for Telegram
     (`telegram_sender` is Telegram's). `senders` registers send-only channels (the terminal).
     A given `db` is used and left open.
+    `with_scheduler`: run the reminders' loop (`serve`, `poll`); /nhac works either way.
     """
     async with AsyncExitStack() as stack:
         if db is None:
@@ -212,4 +214,11 @@ async def runtime(
         service.on_compile = compiler.start
         # Closed before the outbox stops: compiles under way get a while to finish and queue their files.
         stack.push_async_callback(compiler.close, COMPILE_GRACE_SECONDS)
+        from bot.reminders.scheduler import Scheduler
+
+        built.scheduler = scheduler = Scheduler(built)
+        service.reminders = scheduler.by_hand
+        if with_scheduler:
+            # Stopped before the outbox (the stack unwinds in reverse): a pass's last batch is queued.
+            await stack.enter_async_context(scheduler.running())
         yield built

@@ -74,9 +74,18 @@ class ZaloBotSettings(BaseModel):
     polling_timeout: int = 30
 
 
-_GROUPS = ("database", "log", "telegram", "outbox", "files")
+_GROUPS = ("database", "log", "telegram", "outbox", "files", "reminders")
 # Two-word groups: BAOCAO_ZALO_BOT_TOKEN -> zalo_bot.token (the flat names, split after the group).
 _LONG_GROUPS = ("zalo_bot",)
+
+
+class RemindersSettings(BaseModel):
+    """BAOCAO_REMINDERS_*: how often the scheduler in `serve`/`poll` looks for reminders due, and how
+    long a unit reminded by hand (/nhac) is not reminded by hand again."""
+
+    interval_seconds: float = 60.0
+    cooldown_hours: float = 4.0
+
 
 # BAOCAO_SECRET_KEY's least length: a short key could be guessed along with a code from a leaked database.
 MIN_SECRET = 16
@@ -101,6 +110,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = OutboxSettings()
     files: FilesSettings = FilesSettings()
     zalo_bot: ZaloBotSettings = ZaloBotSettings()
+    reminders: RemindersSettings = RemindersSettings()
 
     locale: str = "vi"
     # Where local time is shown (receipts, "last seen") and scheduled (reminders at working hours).

@@ -23,6 +23,7 @@ from bot.i18n import LOCALES
 from bot.oversight import conversation
 from bot.oversight.actions import is_oversight
 from bot.oversight.state import OversightState
+from bot.reminders.by_hand import ByHand, is_remind_action
 from bot.router import (
     Compile,
     Intent,
@@ -131,6 +132,8 @@ class ReportService:
         self._campaigns: tuple[float, list[CampaignSummary]] | None = None
         # Starts a compile after its turn commits (the runtime's `Compiler.start`); None: none here.
         self.on_compile: Callable[[CompileJob], object] | None = None
+        # /nhac: the runtime's `bot.reminders.by_hand.ByHand` (queues in the turn); None: not here.
+        self.reminders: ByHand | None = None
 
     def _lock(self, channel: str, user_id: str) -> asyncio.Lock:
         key = (channel, user_id)
@@ -190,6 +193,8 @@ class ReportService:
                 roles.add("reporter")
             facts = MemberFacts(True, frozenset(roles), locale)
         if member is not None and facts.joined:
+            if incoming.action is not None and is_remind_action(incoming.action):
+                return await self._remind(scope, inbound, member, facts.locale, now, incoming.action, True)
             if incoming.action is not None and is_oversight(incoming.action):
                 # A supervisor's button (or callback data forged to look like one): checked afresh.
                 return await self._oversee(scope, inbound, member, facts.locale, now, incoming.action)
@@ -239,6 +244,8 @@ class ReportService:
                 return await self._oversee(scope, inbound, member, facts.locale, now, intent)
             case Compile(argument):
                 return await self._compile(scope, inbound, member, facts.locale, now, argument)
+            case Reminders(argument) if self.reminders is not None:
+                return await self._remind(scope, inbound, member, facts.locale, now, argument, False)
             case _:
                 reply = (_say("service.not_yet", function=_function(intent)),)
                 if facts.reports:
@@ -289,6 +296,28 @@ class ReportService:
         job = CompileJob(inbound.channel, inbound.chat_id, locale, unit.id, campaign.id)
         started = _say("compile.started", unit=unit.name, campaign=campaign.title)
         return Outbound(inbound.chat_id, locale, (started,), jobs=(job,))
+
+    async def _remind(
+        self,
+        scope: TurnScope,
+        inbound: Inbound,
+        member: MemberView,
+        locale: str,
+        now: datetime,
+        asked: str,
+        pressed: bool,
+    ) -> Outbound:
+        """/nhac (typed, or its confirmation pressed): bot/reminders/by_hand.py, queued in this turn."""
+        if self.reminders is None:
+            unavailable = _say("service.not_yet", function=_function(Reminders()))
+            return Outbound(inbound.chat_id, locale, (unavailable,))
+        session = await scope.session()
+        asker = self._asker(inbound, member, locale, now)
+        if pressed:
+            said = await self.reminders.pressed(session, asker, asked)
+        else:
+            said = await self.reminders.asked(session, asker, asked)
+        return self._outbound(inbound, locale, said)
 
     @staticmethod
     def _outbound(inbound: Inbound, locale: str, said: conversation.Said) -> Outbound:

@@ -409,3 +409,52 @@ class LinkCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by: Mapped[str | None] = mapped_column(String(100))  # channel:external_id of the linked account
+
+
+# --- reminders (issue 10) --------------------------------------------------------------------------
+
+
+class ReminderSchedule(Base):
+    """When a campaign's reminders go out: days from each level's deadline, at a local hour.
+
+    No row: the defaults (storage.reminders.DEFAULT_OFFSETS at 08:00, working days only)."""
+
+    __tablename__ = "reminder_schedules"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    offsets: Mapped[Any] = mapped_column(JSON)  # [-7, -3, -1, 0, 1, 3]
+    hour: Mapped[int] = mapped_column(Integer, default=8)
+    weekends: Mapped[bool] = mapped_column(default=False)  # False: a Sat/Sun offset moves to a weekday
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reminder(Base):
+    """One reminder to one member, recorded under its key BEFORE it is sent, in the transaction that
+    queues its outbox row: a second process (or a rerun) inserting the same key does nothing.
+
+    kind/slot: "scheduled"/"-3" (the offset), "orphan"/"-3" (a unit with nobody, told to `member`, its
+    supervisor), "digest"/"2018-07-02" (the local day; `unit_id` is the supervisor's unit),
+    "manual"/"2018-07-02T09:15:00" (by hand, /nhac; the UTC minute).
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "unit_id", "member_id", "kind", "slot"),
+        Index("ix_reminders_campaign_unit", "campaign_id", "unit_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # scheduled | orphan | digest | manual
+    slot: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    # queued | sent | undeliverable: copied from the outbox row once it is settled (outbox rows are
+    # purged after a week; the outcome stays here).
+    outcome: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(String(255))
+    by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # manual: who asked
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

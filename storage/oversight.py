@@ -55,6 +55,7 @@ from storage.models import (
     SubmissionDocument,
     Unit,
 )
+from storage.reminders import Undelivered, undelivered
 from storage.turns import DOCUMENT_COLUMNS, _attachments_from_json, document_from_row
 from storage.units import UnitView, ancestor_ids, code_key
 
@@ -342,6 +343,8 @@ class MissingUnit:
     last_activity: datetime | None
     contacts: tuple[Contact, ...]  # empty: nobody joined (the units most at risk)
     returned_comment: str | None
+    # Members whose last reminder could not be delivered (blocked the bot, …): storage/reminders.py.
+    undelivered: tuple[Undelivered, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -446,6 +449,7 @@ async def _missing(
     if not rows:
         return []
     contacts = await _contacts(session, u, where)
+    failed = await undelivered(session, campaign.id, [row[0] for row in rows])
     before_any = Progress.of(campaign_outline(campaign), {}).required_count
     found: list[MissingUnit] = []
     for unit_id, code, name, level, parent_code, status, answered, required, last, comment in rows:
@@ -472,6 +476,7 @@ async def _missing(
                 last_activity=last,
                 contacts=tuple(contacts.get(unit_id, ())),
                 returned_comment=comment if state == "returned" else None,
+                undelivered=tuple(failed.get(unit_id, ())),
             )
         )
     return found

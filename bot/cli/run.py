@@ -144,7 +144,7 @@ async def _poll(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     senders = {done.name: done.sender for done in launched}
-    async with runtime(settings, platform_senders=senders) as running:
+    async with runtime(settings, platform_senders=senders, with_scheduler=True) as running:
         _learn_username(running, launched)
         _tune_gc(settings)
         _announce(launched)
@@ -166,7 +166,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         fail("telegram.error.public_url")
     launched = await _launch(settings, names, settings.public_url)
     senders = {done.name: done.sender for done in launched}
-    async with runtime(settings, platform_senders=senders) as running:
+    async with runtime(settings, platform_senders=senders, with_scheduler=True) as running:
         _learn_username(running, launched)
         app = create_app(settings, running=running)
         config = uvicorn.Config(

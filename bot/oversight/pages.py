@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.i18n import DISPLAY_TZ, translate
 from bot.oversight.actions import Act, action
+from bot.reminders.messages import undelivered_line
 from dialogs import messages as ui
 from dialogs.events import Answer, Button, Msg, Reply
 from dialogs.outline import Outline
@@ -200,6 +201,8 @@ def _unit_lines(unit: MissingUnit, today: date, zone: tzinfo | None) -> list[Msg
         lines.append(
             Msg("oversight.missing.returned", {"comment": short(unit.returned_comment, COMMENT_CHARS)})
         )
+    if unit.undelivered:
+        lines.append(undelivered_line(unit.undelivered))
     return lines
 
 

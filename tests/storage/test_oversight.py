@@ -359,4 +359,5 @@ async def test_a_country_sized_question_is_one_grouped_query_plus_the_page_s_uni
     # No answer is read: the counts every turn keeps on the submission are enough.
     assert not any("answers" in statement for statement in statements)
     assert progress == 1
-    assert page == 3  # the grouped counts, then the communes on the page and their contacts
+    # The grouped counts, then the communes on the page, their contacts, their undelivered reminders.
+    assert page == 4
