@@ -128,6 +128,7 @@ async def runtime(
             zone=settings.zone,
             lease_seconds=settings.outbox.lease_seconds,
             poll_seconds=settings.outbox.poll_seconds,
+            shared_rate=settings.outbox.shared_rate,
         )
         if with_telegram is None:
             with_telegram = telegram_sender is not None or settings.telegram.token is not None
