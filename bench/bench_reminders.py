@@ -170,6 +170,20 @@ async def run_configuration(options: argparse.Namespace, processes: int) -> None
     chats = Counter(chat for chat, _ in reminders)
     times = sorted(at for _, at in reminders)
     sustained = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else float("nan")
+    if options.gaps:
+        long = [
+            (f"{a - times[0]:.2f}", f"{(b - a) * 1000:.0f}")
+            for a, b in zip(times, times[1:], strict=False)
+            if b - a > 0.06
+        ]
+        print(f"    long gaps (at s, ms): {long[:40]}")
+    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    if gaps and options.gaps:
+        quantiles = {
+            p: gaps[min(len(gaps) - 1, int(len(gaps) * p / 100))] * 1000 for p in (1, 10, 50, 90, 99)
+        }
+        over = sum(g for g in gaps if g > 0.06)
+        print(f"    gaps between deliveries (ms): {quantiles}; time in gaps over 60 ms: {over:.1f} s")
     duplicates = sum(n - 1 for n in chats.values())
     lost = options.reminders - len(chats)
     print(
@@ -243,6 +257,7 @@ def main() -> None:
         "--cadre-messages", type=int, default=5, help="the cadre's messages during each broadcast"
     )
     parser.add_argument("--per-second", type=int, default=30, help="the fake Bot API's limit")
+    parser.add_argument("--gaps", action="store_true", help="also print the gaps between deliveries")
     parser.add_argument(
         "--database-url", help="PostgreSQL (dropped and created); default: a fresh SQLite file"
     )

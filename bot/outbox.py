@@ -58,10 +58,13 @@ PURGE_AFTER = timedelta(days=7)
 # The bot-wide rate is kept a little under the platform's: a send reaches it a few milliseconds
 # after its time, and two sends that drift together must not make a 31st message in one second.
 RATE_SHARE = 0.95
-SHARED_HORIZON = 0.25  # seconds of send times a process reserves ahead (a reply elsewhere waits at most this)
-LATE_SLOT = 0.03  # a reserved send time missed by more than this is given up
+# Seconds of send times a process reserves at once, asking again when less than that is left: a
+# process with nothing reserved (a reply, while another broadcasts) waits at most twice this.
+SHARED_HORIZON = 0.25
+LATE_SLOT = 0.015  # a reserved send time missed by more than this is given up (later sends could crowd)
 SHARED_RETRY_SECONDS = 10.0  # after the shared rate failed, this process's own bucket alone for so long
 BULK_AHEAD_SECONDS = 2.0  # bulk rows a process holds: about this long of sending
+CLAIM_GAP = 0.05  # seconds at least between two claims (each is a write; SQLite has one writer)
 
 
 class TokenBucket:
@@ -186,6 +189,8 @@ class _Lane:
         self.paused_until = 0.0  # the platform asked the whole channel to wait (429)
         self.shared = outbox.shared_rate
         self.shared_down_until = 0.0
+        self.reserving = False
+        self.reserve_not_before = 0.0
         self.bulk_held = 0
         self.counter = 0
         self.wakeup = asyncio.Event()
@@ -267,7 +272,7 @@ class _Lane:
                     ready += len(chat.queue)
         soon = now + SHARED_HORIZON
         ready += sum(1 for at, _, _ in self.heap if at <= soon)
-        return max(1, min(ready, math.ceil(SHARED_HORIZON / self.interval)))
+        return ready
 
     async def _wait(self, seconds: float | None) -> None:
         self.wakeup.clear()
@@ -285,29 +290,52 @@ class _Lane:
         while self.grants and self.grants[0] < now - LATE_SLOT:
             # A send time missed (the loop was busy): using it late could crowd the next ones.
             self.grants.popleft()
-        if self.grants:
-            if self.grants[0] > now:
-                return self.grants[0]
-            self.grants.popleft()
-            self.global_bucket.take(now)
-            return now
         if self.shared and now >= self.shared_down_until:
-            try:
-                reservation = await self.outbox.reserve(self.sender.name, self.interval, self._wanted(now))
-            except Exception as error:  # noqa: BLE001 - the shared rate is out of reach: keep our own
-                log.warning("shared send rate unavailable, keeping this process's: %s", type(error).__name__)
-                self.shared_down_until = time.monotonic() + SHARED_RETRY_SECONDS
-            else:
-                offset = time.time() - time.monotonic()
-                self.paused_until = max(self.paused_until, reservation.paused_until - offset)
-                self.grants.extend(at - offset for at in reservation.times)
-                return reservation.next_free - offset if not reservation.times else time.monotonic()
+            # Ask for the next send times before these run out, so the database's answer is never
+            # waited for between two sends.
+            if not self.reserving and now >= self.reserve_not_before:
+                covered = self.grants[-1] - now if self.grants else 0.0
+                wanted = self._wanted(now) - len(self.grants)
+                if covered < SHARED_HORIZON and wanted > 0:
+                    self._reserve(wanted)
+            if self.grants:
+                if self.grants[0] > now:
+                    return self.grants[0]
+                self.grants.popleft()
+                self.global_bucket.take(now)
+                return now
+            # Asking (woken when the answer comes), or the channel is booked until then.
+            return now + 1.0 if self.reserving else max(self.reserve_not_before, now + 0.001)
         # This process's own bucket: the shared rate is off or out of reach.
         ready = self.global_bucket.ready_at(now)
         if ready > now:
             return ready
         self.global_bucket.take(now)
         return now
+
+    def _reserve(self, wanted: int) -> None:
+        self.reserving = True
+        task = asyncio.create_task(self._reservation(min(wanted, math.ceil(SHARED_HORIZON / self.interval))))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _reservation(self, wanted: int) -> None:
+        try:
+            reservation = await self.outbox.reserve(self.sender.name, self.interval, wanted)
+        except Exception as error:  # noqa: BLE001 - the shared rate is out of reach: keep our own
+            log.warning("shared send rate unavailable, keeping this process's: %s", type(error).__name__)
+            self.shared_down_until = time.monotonic() + SHARED_RETRY_SECONDS
+        else:
+            offset = time.time() - time.monotonic()
+            self.paused_until = max(self.paused_until, reservation.paused_until - offset)
+            self.grants.extend(at - offset for at in reservation.times)
+            # Booked by others beyond the horizon: asking again before then would get nothing.
+            self.reserve_not_before = (
+                0.0 if reservation.times else reservation.next_free - offset - SHARED_HORIZON
+            )
+        finally:
+            self.reserving = False
+            self.wakeup.set()
 
     async def run(self) -> None:
         while True:
@@ -782,6 +810,7 @@ class Outbox:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._claim_now.wait(), self.poll_seconds)
+            await asyncio.sleep(min(CLAIM_GAP, self.poll_seconds))  # wakes that come together: one claim
             self._claim_now.clear()
             room = min(200, self.capacity - self.held)
             if room <= 0 or not self.lease_is_valid():
