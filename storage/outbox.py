@@ -17,7 +17,6 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     delete,
-    exists,
     func,
     literal_column,
     or_,
@@ -242,17 +241,21 @@ def _claimable(
     other = _OUTBOX.alias("other")
     same_chat = (other.c.channel == _C.channel, other.c.chat_id == _C.chat_id, other.c.status == _PENDING)
     if bulk:
-        ahead = exists().where(*same_chat, or_(other.c.id < _C.id, ~other.c.bulk))
+        ahead = _any(other, *same_chat, or_(other.c.id < _C.id, ~other.c.bulk))
         held_elsewhere = None
     else:
-        ahead = exists().where(*same_chat, other.c.id < _C.id, ~other.c.bulk)
+        ahead = _any(other, *same_chat, other.c.id < _C.id, ~other.c.bulk)
         # A bulk row of the chat that another process is about to send: let it finish first.
-        held_elsewhere = exists().where(
-            *same_chat, other.c.bulk, other.c.leased_by != worker, other.c.lease_until >= now
+        held_elsewhere = _any(
+            other, *same_chat, other.c.bulk, other.c.leased_by != worker, other.c.lease_until >= now
         )
     hold = _HOLDS.c
-    sent_recently = exists().where(
-        hold.channel == _C.channel, hold.chat_id == _C.chat_id, hold.worker != worker, hold.until > now
+    sent_recently = _any(
+        _HOLDS,
+        hold.channel == _C.channel,
+        hold.chat_id == _C.chat_id,
+        hold.worker != worker,
+        hold.until > now,
     )
     conditions = [
         _C.status == _PENDING,
@@ -266,6 +269,15 @@ def _claimable(
     if held_elsewhere is not None:
         conditions.append(~held_elsewhere)
     return select(_C.id).where(*conditions).order_by(_C.id).limit(limit)
+
+
+def _any(table: Any, *where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Whether a row of `table` matches, as a correlated count rather than EXISTS: PostgreSQL turns
+    NOT EXISTS into an anti-join, and right after a broadcast is queued (statistics not yet
+    refreshed) it planned that join to scan every pending row of the channel for each candidate
+    (measured: 390 ms a claim with 10,000 pending). A count stays a lookup per candidate.
+    """
+    return select(func.count()).select_from(table).where(*where).scalar_subquery() > 0
 
 
 def _in_channels(channels: Sequence[str], chats: Mapping[str, str]) -> ColumnElement[bool]:
