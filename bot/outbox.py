@@ -6,9 +6,12 @@ and, once the transaction commits (`Outbox.dispatch`), sends them straight from 
 read. Everything else — rows of a process that died, replies queued behind another process's,
 reminders, files — is claimed from the table by a poller, one chat's head of line at a time.
 
-Sending goes through one lane per channel: a global token bucket (Telegram: 30 messages/s), a bucket
-per chat (1/s with a short burst), one message in flight per chat so a chat's messages keep their
-order, a pause when the platform answers 429 with `retry_after`, and backoff on transient failures.
+Sending goes through one lane per channel: the channel's rate for the bot as a whole (Telegram: 30
+messages/s), kept in the database for every process (storage/rates.py), with this process's own
+bucket when the database cannot answer; a bucket per chat (1/s with a short burst); one message in
+flight per chat so a chat's messages keep their order; replies before bulk rows (reminders); a
+pause of the whole channel, in every process, when the platform answers 429 with `retry_after`;
+backoff on transient failures.
 Outcomes are written back in batches; a row recorded as sent is never sent again. A message whose
 send succeeded but whose outcome could not be recorded before the process died may be sent twice:
 no platform offers an idempotency key, so that window is kept as short as one batch.

@@ -32,6 +32,7 @@ VARIABLES: dict[str, tuple[str, str, Any]] = {
     "BAOCAO_TELEGRAM_POLLING_TIMEOUT": ("10", "telegram.polling_timeout", 10),
     "BAOCAO_OUTBOX_LEASE_SECONDS": ("12", "outbox.lease_seconds", 12.0),
     "BAOCAO_OUTBOX_POLL_SECONDS": ("0.5", "outbox.poll_seconds", 0.5),
+    "BAOCAO_OUTBOX_SHARED_RATE": ("false", "outbox.shared_rate", False),
     "BAOCAO_PUBLIC_URL": ("https://baocao.example.vn", "public_url", "https://baocao.example.vn"),
     "BAOCAO_LOCALE": ("en", "locale", "en"),
     "BAOCAO_TIMEZONE": ("Asia/Bangkok", "timezone", "Asia/Bangkok"),
