@@ -183,6 +183,7 @@ async def runtime(
             zone=settings.zone,
             lease_seconds=settings.outbox.lease_seconds,
             poll_seconds=settings.outbox.poll_seconds,
+            shared_rate=settings.outbox.shared_rate,
         )
         given: dict[str, Any] = dict(platform_senders or {})
         if telegram_sender is not None:

@@ -52,6 +52,9 @@ class OutboxSettings(BaseModel):
 
     lease_seconds: float = 30.0
     poll_seconds: float = 1.0
+    # Keep each channel's overall rate (Telegram: 30/s) for the bot as a whole, through the database,
+    # so that several processes together stay within it (bot/outbox.py); false: each process alone.
+    shared_rate: bool = True
 
 
 class FilesSettings(BaseModel):

@@ -6,9 +6,12 @@ and, once the transaction commits (`Outbox.dispatch`), sends them straight from 
 read. Everything else — rows of a process that died, replies queued behind another process's,
 reminders, files — is claimed from the table by a poller, one chat's head of line at a time.
 
-Sending goes through one lane per channel: a global token bucket (Telegram: 30 messages/s), a bucket
-per chat (1/s with a short burst), one message in flight per chat so a chat's messages keep their
-order, a pause when the platform answers 429 with `retry_after`, and backoff on transient failures.
+Sending goes through one lane per channel: the channel's rate for the bot as a whole (Telegram: 30
+messages/s), kept in the database for every process (storage/rates.py), with this process's own
+bucket when the database cannot answer; a bucket per chat (1/s with a short burst); one message in
+flight per chat so a chat's messages keep their order; replies before bulk rows (reminders); a
+pause of the whole channel, in every process, when the platform answers 429 with `retry_after`;
+backoff on transient failures.
 Outcomes are written back in batches; a row recorded as sent is never sent again. A message whose
 send succeeded but whose outcome could not be recorded before the process died may be sent twice:
 no platform offers an idempotency key, so that window is kept as short as one batch.
@@ -20,12 +23,13 @@ import asyncio
 import contextlib
 import heapq
 import logging
+import math
 import random
 import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,6 +47,7 @@ from bot.render import render
 from bot.service import Outbound
 from dialogs.events import Reply
 from storage import outbox as store
+from storage import rates
 from storage.db import Database
 from storage.outbox import NewMessage, QueuedMessage, Retry
 from storage.turns import forget_updates
@@ -53,6 +58,16 @@ MAX_ATTEMPTS = 20  # with backoff capped at 10 minutes: about two hours of tryin
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 600.0
 PURGE_AFTER = timedelta(days=7)
+# The bot-wide rate is kept a little under the platform's: a send reaches it a few milliseconds
+# after its time, and two sends that drift together must not make a 31st message in one second.
+RATE_SHARE = 0.95
+# Seconds of send times a process reserves at once, asking again when less than that is left: a
+# process with nothing reserved (a reply, while another broadcasts) waits at most twice this.
+SHARED_HORIZON = 0.25
+LATE_SLOT = 0.015  # a reserved send time missed by more than this is given up (later sends could crowd)
+SHARED_RETRY_SECONDS = 10.0  # after the shared rate failed, this process's own bucket alone for so long
+BULK_AHEAD_SECONDS = 2.0  # bulk rows a process holds: about this long of sending
+CLAIM_GAP = 0.05  # seconds at least between two claims (each is a write; SQLite has one writer)
 
 
 class TokenBucket:
@@ -114,10 +129,25 @@ class _Held:
 class _Chat:
     bucket: TokenBucket
     queue: deque[_Held] = field(default_factory=deque)
-    busy: bool = False
-    scheduled: bool = False
+    # idle (nothing to do, or nothing scheduled), waiting (in the heap for its own rate or pause),
+    # ready (in a ready queue for the channel's next send time), busy (a send in flight)
+    state: str = "idle"
+    ticket: int = 0  # the ready-queue entry that is current (an older one is skipped)
+    ready_bulk: bool = False  # queued as ready behind the replies
     paused_until: float = 0.0
     last_send: float = 0.0
+
+    def insert(self, held: _Held) -> None:
+        """Append in order, but a reply goes before the bulk rows not yet being sent."""
+        if held.row.bulk:
+            self.queue.append(held)
+            return
+        first = 1 if self.state == "busy" else 0
+        for index in range(first, len(self.queue)):
+            if self.queue[index].row.bulk:
+                self.queue.insert(index, held)
+                return
+        self.queue.append(held)
 
 
 @dataclass
@@ -130,17 +160,41 @@ class _Outcomes:
     def __bool__(self) -> bool:
         return bool(self.sent or self.failed or self.retries)
 
+    def merged(self, later: _Outcomes) -> _Outcomes:
+        return _Outcomes(
+            self.sent + later.sent,
+            self.failed + later.failed,
+            self.retries + later.retries,
+            self.claimed_done or later.claimed_done,
+        )
+
 
 class _Lane:
-    """One channel's sending: limits, order per chat, retries."""
+    """One channel's sending: the bot-wide rate, replies ahead of bulk, order per chat, retries.
+
+    A chat waits in the heap for its own rate (or a pause), then in a ready queue for the channel's
+    next send time: the replies' queue is always served before the bulk one. Send times come from
+    the rate shared by every process (storage/rates.py), a few at a time; if the database cannot
+    give them, this process's own bucket keeps it within the rate alone.
+    """
 
     def __init__(self, outbox: Outbox, sender: Sender) -> None:
         self.outbox = outbox
         self.sender = sender
         limits = sender.limits
         self.global_bucket = TokenBucket(limits.per_second, limits.per_second)
+        self.interval = 1.0 / (limits.per_second * RATE_SHARE)
         self.chats: dict[str, _Chat] = {}
         self.heap: list[tuple[float, int, str]] = []
+        self.ready: deque[tuple[str, int]] = deque()  # chats whose next message is a reply
+        self.ready_bulk: deque[tuple[str, int]] = deque()
+        self.grants: deque[float] = deque()  # send times reserved for this process (monotonic)
+        self.paused_until = 0.0  # the platform asked the whole channel to wait (429)
+        self.shared = outbox.shared_rate
+        self.shared_down_until = 0.0
+        self.reserving = False
+        self.reserve_not_before = 0.0
+        self.bulk_held = 0
         self.counter = 0
         self.wakeup = asyncio.Event()
         self.slots = asyncio.Semaphore(limits.concurrency)
@@ -154,54 +208,165 @@ class _Lane:
         return chat
 
     def push(self, rows: Sequence[QueuedMessage], *, claimed: bool) -> None:
+        now = time.monotonic()
         for row in rows:
             chat = self._chat(row.chat_id)
-            chat.queue.append(_Held(row, claimed))
-            self._schedule(row.chat_id, chat, time.monotonic())
+            chat.insert(_Held(row, claimed))
+            self.bulk_held += row.bulk
+            if not row.bulk and chat.state == "ready" and chat.ready_bulk:
+                self._make_ready(row.chat_id, chat)  # a reply now heads it: it goes first
+            self._schedule(row.chat_id, chat, now)
+
+    def bulk_room(self) -> int:
+        """How many more bulk rows this lane takes: about BULK_AHEAD_SECONDS of sending."""
+        return max(0, math.ceil(self.sender.limits.per_second * BULK_AHEAD_SECONDS) - self.bulk_held)
 
     def _schedule(self, chat_id: str, chat: _Chat, at: float) -> None:
-        if chat.scheduled or chat.busy or not chat.queue:
+        if chat.state != "idle" or not chat.queue:
             return
-        chat.scheduled = True
+        chat.state = "waiting"
         self.counter += 1
         heapq.heappush(self.heap, (at, self.counter, chat_id))
         self.wakeup.set()
 
+    def _make_ready(self, chat_id: str, chat: _Chat) -> None:
+        chat.state = "ready"
+        chat.ticket += 1
+        chat.ready_bulk = chat.queue[0].row.bulk
+        (self.ready_bulk if chat.ready_bulk else self.ready).append((chat_id, chat.ticket))
+
+    def _promote(self, now: float) -> None:
+        """Chats whose own rate allows a send now join a ready queue."""
+        while self.heap and self.heap[0][0] <= now:
+            _, _, chat_id = heapq.heappop(self.heap)
+            chat = self.chats.get(chat_id)
+            if chat is None or chat.state != "waiting":
+                continue
+            if not chat.queue:
+                chat.state = "idle"
+                continue
+            ready = max(chat.bucket.ready_at(now), chat.paused_until)
+            if ready > now:
+                self.counter += 1
+                heapq.heappush(self.heap, (ready, self.counter, chat_id))
+                continue
+            self._make_ready(chat_id, chat)
+
+    def _next_ready(self) -> tuple[str, _Chat] | None:
+        """The chat to send to next, replies first (stale entries are dropped on the way)."""
+        for queue in (self.ready, self.ready_bulk):
+            while queue:
+                chat_id, ticket = queue[0]
+                chat = self.chats.get(chat_id)
+                if chat is not None and chat.state == "ready" and chat.ticket == ticket:
+                    if chat.queue:
+                        return chat_id, chat
+                    chat.state = "idle"
+                queue.popleft()
+        return None
+
+    def _wanted(self, now: float) -> int:
+        """How many send times to ask for: the messages ready now or soon, within the horizon."""
+        ready = 0
+        for queue in (self.ready, self.ready_bulk):
+            for chat_id, ticket in queue:
+                chat = self.chats.get(chat_id)
+                if chat is not None and chat.ticket == ticket and chat.state == "ready":
+                    ready += len(chat.queue)
+        soon = now + SHARED_HORIZON
+        ready += sum(1 for at, _, _ in self.heap if at <= soon)
+        return ready
+
+    async def _wait(self, seconds: float | None) -> None:
+        self.wakeup.clear()
+        if seconds is None:
+            await self.wakeup.wait()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wakeup.wait(), max(0.0, seconds))
+
+    async def _send_time(self, now: float) -> float:
+        """`now` if this process may send one message now (that send time is used up); otherwise
+        when to look again."""
+        if now < self.paused_until:
+            return self.paused_until
+        while self.grants and self.grants[0] < now - LATE_SLOT:
+            # A send time missed (the loop was busy): using it late could crowd the next ones.
+            self.grants.popleft()
+        if self.shared and now >= self.shared_down_until:
+            # Ask for the next send times before these run out, so the database's answer is never
+            # waited for between two sends.
+            if not self.reserving and now >= self.reserve_not_before:
+                covered = self.grants[-1] - now if self.grants else 0.0
+                wanted = self._wanted(now) - len(self.grants)
+                if covered < SHARED_HORIZON and wanted > 0:
+                    self._reserve(wanted)
+            if self.grants:
+                if self.grants[0] > now:
+                    return self.grants[0]
+                self.grants.popleft()
+                self.global_bucket.take(now)
+                return now
+            # Asking (woken when the answer comes), or the channel is booked until then.
+            return now + 1.0 if self.reserving else max(self.reserve_not_before, now + 0.001)
+        # This process's own bucket: the shared rate is off or out of reach.
+        ready = self.global_bucket.ready_at(now)
+        if ready > now:
+            return ready
+        self.global_bucket.take(now)
+        return now
+
+    def _reserve(self, wanted: int) -> None:
+        self.reserving = True
+        task = asyncio.create_task(self._reservation(min(wanted, math.ceil(SHARED_HORIZON / self.interval))))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _reservation(self, wanted: int) -> None:
+        try:
+            reservation = await self.outbox.reserve(self.sender.name, self.interval, wanted)
+        except Exception as error:  # noqa: BLE001 - the shared rate is out of reach: keep our own
+            log.warning("shared send rate unavailable, keeping this process's: %s", type(error).__name__)
+            self.shared_down_until = time.monotonic() + SHARED_RETRY_SECONDS
+        else:
+            offset = time.time() - time.monotonic()
+            self.paused_until = max(self.paused_until, reservation.paused_until - offset)
+            self.grants.extend(at - offset for at in reservation.times)
+            # Booked by others beyond the horizon: asking again before then would get nothing.
+            self.reserve_not_before = (
+                0.0 if reservation.times else reservation.next_free - offset - SHARED_HORIZON
+            )
+        finally:
+            self.reserving = False
+            self.wakeup.set()
+
     async def run(self) -> None:
         while True:
-            if not self.heap:
-                self.wakeup.clear()
-                await self.wakeup.wait()
-                continue
-            at, _, chat_id = self.heap[0]
             now = time.monotonic()
+            self._promote(now)
+            if self._next_ready() is None:
+                await self._wait(self.heap[0][0] - now if self.heap else None)
+                continue
+            at = await self._send_time(now)
             if at > now:
-                self.wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), at - now)
+                await self._wait(at - time.monotonic())
                 continue
-            heapq.heappop(self.heap)
-            chat = self.chats.get(chat_id)
-            if chat is None:
+            picked = self._next_ready()
+            if picked is None:  # dropped while we waited for the send time
                 continue
-            chat.scheduled = False
-            if chat.busy or not chat.queue:
-                continue
-            ready = max(chat.bucket.ready_at(now), chat.paused_until, self.global_bucket.ready_at(now))
-            if ready > now:
-                self._schedule(chat_id, chat, ready)
-                continue
+            chat_id, chat = picked
+            (self.ready if not chat.ready_bulk else self.ready_bulk).popleft()
             if not self.outbox.lease_is_valid():
                 # Our leases may have run out (the database was unreachable): another process may
                 # own these rows now, so sending them could send twice. Forget them; whoever holds
                 # the rows next sends them.
                 self._drop(chat)
+                chat.state = "idle"
                 continue
             await self.slots.acquire()
             now = time.monotonic()
             chat.bucket.take(now)
-            self.global_bucket.take(now)
-            chat.busy = True
+            chat.state = "busy"
             chat.last_send = now
             task = asyncio.create_task(self._send(chat_id, chat, chat.queue[0]))
             self.tasks.add(task)
@@ -210,7 +375,7 @@ class _Lane:
     def drop_all(self) -> None:
         """Forget every row waiting in memory (not those being sent right now)."""
         for chat in self.chats.values():
-            if chat.busy and chat.queue:
+            if chat.state == "busy" and chat.queue:
                 in_flight = chat.queue.popleft()
                 self._drop(chat)
                 chat.queue.append(in_flight)
@@ -219,8 +384,17 @@ class _Lane:
 
     def _drop(self, chat: _Chat) -> None:
         self.outbox.held -= len(chat.queue)
+        self.bulk_held -= sum(held.row.bulk for held in chat.queue)
         self.outbox.dropped.extend(held.row.id for held in chat.queue)
         chat.queue.clear()
+
+    def pause(self, seconds: float) -> None:
+        """The platform said to wait: every chat of the channel waits, in every process."""
+        now = time.monotonic()
+        self.paused_until = max(self.paused_until, now + seconds)
+        self.grants.clear()
+        if self.shared:
+            self.outbox.pause_everywhere(self.sender.name, time.time() + seconds)
 
     async def _send(self, chat_id: str, chat: _Chat, held: _Held) -> None:
         row = held.row
@@ -243,25 +417,28 @@ class _Lane:
             outcome = "retry"
         finally:
             self.slots.release()
-            chat.busy = False
+            chat.state = "idle"
 
         now = time.monotonic()
         if outcome == "sent":
             chat.queue.popleft()
+            self.bulk_held -= row.bulk
             self.outbox.record_sent(row.id, external, held.claimed)
         elif outcome == "later":
             # Flood control: the platform told us when. Not a failure, so no attempt is counted.
             assert failure.retry_after is not None
-            log.info("flood control on %s chat, waiting %.1f s", self.sender.name, failure.retry_after)
+            log.info("flood control on %s, waiting %.1f s", self.sender.name, failure.retry_after)
             chat.paused_until = now + failure.retry_after
+            self.pause(failure.retry_after)
         elif outcome == "failed" or row.attempts + 1 >= MAX_ATTEMPTS:
             chat.queue.popleft()
+            self.bulk_held -= row.bulk
             log.warning("outbox row %d failed for good: %s", row.id, failure.reason)
             self.outbox.record_failed(row.id, failure.reason, held.claimed)
         else:
             attempts = row.attempts + 1
             delay = backoff(attempts)
-            chat.queue[0] = _Held(_with_attempts(row, attempts), held.claimed)
+            chat.queue[0] = _Held(replace(row, attempts=attempts), held.claimed)
             chat.paused_until = now + delay
             self.outbox.record_retry(
                 Retry(row.id, attempts, self.outbox.clock() + timedelta(seconds=delay), failure.reason)
@@ -274,7 +451,7 @@ class _Lane:
         idle = [
             chat_id
             for chat_id, chat in self.chats.items()
-            if not chat.queue and not chat.busy and not chat.scheduled and chat.bucket.is_full(now)
+            if not chat.queue and chat.state == "idle" and chat.bucket.is_full(now)
         ]
         for chat_id in idle:
             del self.chats[chat_id]
@@ -283,12 +460,6 @@ class _Lane:
         """Wait for the sends in flight."""
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=timeout)
-
-
-def _with_attempts(row: QueuedMessage, attempts: int) -> QueuedMessage:
-    return QueuedMessage(
-        row.id, row.channel, row.chat_id, row.kind, row.body, row.buttons, row.filename, row.content, attempts
-    )
 
 
 class CannotCarry(ValueError):
@@ -351,6 +522,7 @@ class Outbox:
         poll_seconds: float = 1.0,
         capacity: int = 5000,
         clock: Callable[[], datetime] | None = None,
+        shared_rate: bool = True,
     ) -> None:
         self.db = db
         self.senders: dict[str, Sender] = dict(senders or {})
@@ -365,6 +537,8 @@ class Outbox:
         self.poll_seconds = poll_seconds
         self.capacity = capacity
         self.clock = clock or (lambda: datetime.now(UTC))
+        # Keep each channel's overall rate for the bot as a whole, through the database (storage/rates.py).
+        self.shared_rate = shared_rate
         self.held = 0
         self.dropped: list[int] = []  # rows forgotten unsent (lease lapsed): give them back
         self._lanes: dict[str, _Lane] = {}
@@ -372,6 +546,8 @@ class Outbox:
         self._outcomes_ready = asyncio.Event()
         self._claim_now = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._side_tasks: set[asyncio.Task[None]] = set()
+        self._flush_lock = asyncio.Lock()
         self._running = False
         self._lease_valid_until = 0.0
 
@@ -419,7 +595,11 @@ class Outbox:
         """
         now = self.clock()
         hold = (
-            hold and self._running and channel in self._lanes and self.held + len(messages) <= self.capacity
+            hold
+            and not bulk
+            and self._running
+            and channel in self._lanes
+            and self.held + len(messages) <= self.capacity
         )
         rows = await store.enqueue(
             session,
@@ -509,6 +689,27 @@ class Outbox:
         self._outcomes.retries.append(retry)
         self._outcomes_ready.set()
 
+    async def reserve(self, channel: str, interval: float, want: int) -> rates.Reservation:
+        """Send times for `channel` from the rate every process shares."""
+        async with self.db.session() as session, session.begin():
+            return await rates.reserve(
+                session, channel, now=time.time(), interval=interval, want=want, horizon=SHARED_HORIZON
+            )
+
+    def pause_everywhere(self, channel: str, until: float) -> None:
+        """Tell every process that `channel` waits until `until` (seconds since the epoch)."""
+
+        async def write() -> None:
+            try:
+                async with self.db.session() as session, session.begin():
+                    await rates.pause(session, channel, until)
+            except Exception as error:  # noqa: BLE001 - this process pauses anyway
+                log.warning("could not share a pause of %s: %s", channel, type(error).__name__)
+
+        task = asyncio.create_task(write())
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
+
     def lease_is_valid(self) -> bool:
         # A margin for clock drift between processes and the time a send takes.
         margin = min(2.0, self.lease.total_seconds() / 4)
@@ -546,6 +747,8 @@ class Outbox:
         for lane in lanes:
             await lane.drain(timeout)
         await self._flush(retry=False)
+        if self._side_tasks:
+            await asyncio.wait(list(self._side_tasks), timeout=timeout)
         for task in self._tasks:
             task.cancel()
         # Bounded: a stop must never hang on a statement cancelled mid-flight; leases run out anyway.
@@ -567,34 +770,50 @@ class Outbox:
             await self._flush(retry=True)
 
     async def _flush(self, *, retry: bool) -> None:
-        outcomes, self._outcomes = self._outcomes, _Outcomes()
-        if not outcomes:
-            return
+        # One write at a time: `stop` waits here for a write under way, so no outcome is lost
+        # (a sent row left pending would be sent again by whoever takes it over).
         while True:
-            try:
-                async with self.db.session() as session, session.begin():
-                    await store.finish(
-                        session,
-                        sent=outcomes.sent,
-                        failed=outcomes.failed,
-                        retries=outcomes.retries,
-                        now=self.clock(),
-                    )
-                break
-            except Exception as error:  # noqa: BLE001 - keep the outcomes and write them later
-                log.warning("could not record outbox outcomes: %s", type(error).__name__)
-                if not retry:
+            async with self._flush_lock:
+                outcomes, self._outcomes = self._outcomes, _Outcomes()
+                if not outcomes:
                     return
-                await asyncio.sleep(1.0)
-        if outcomes.claimed_done:
-            # The next row of those chats heads its queue now.
-            self.wake()
+                try:
+                    async with self.db.session() as session, session.begin():
+                        now = self.clock()
+                        await store.finish(
+                            session,
+                            sent=outcomes.sent,
+                            failed=outcomes.failed,
+                            retries=outcomes.retries,
+                            now=now,
+                            worker=self.worker,
+                            hold_until=now + self._chat_interval(),
+                        )
+                    written = True
+                except Exception as error:  # noqa: BLE001 - keep the outcomes and write them later
+                    log.warning("could not record outbox outcomes: %s", type(error).__name__)
+                    self._outcomes = outcomes.merged(self._outcomes)
+                    written = False
+            if written:
+                if outcomes.claimed_done:
+                    # The next row of those chats heads its queue now.
+                    self.wake()
+                return
+            if not retry:
+                return
+            await asyncio.sleep(1.0)
+
+    def _chat_interval(self) -> timedelta:
+        """How long a chat just sent to stays with this process (the strictest per-chat rate here)."""
+        rates_ = [lane.sender.limits.per_chat_per_second for lane in self._lanes.values()]
+        return timedelta(seconds=1.0 / min(rates_)) if rates_ else timedelta(0)
 
     async def _claim_loop(self) -> None:
         channels = list(self._lanes)
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._claim_now.wait(), self.poll_seconds)
+            await asyncio.sleep(min(CLAIM_GAP, self.poll_seconds))  # wakes that come together: one claim
             self._claim_now.clear()
             room = min(200, self.capacity - self.held)
             if room <= 0 or not self.lease_is_valid():
@@ -609,6 +828,7 @@ class Outbox:
                         now=now,
                         lease_until=now + self.lease,
                         limit=room,
+                        bulk_limit=sum(lane.bulk_room() for lane in self._lanes.values()),
                         chats=self.only_chats,
                     )
             except Exception as error:  # noqa: BLE001 - try again at the next poll
@@ -647,6 +867,7 @@ class Outbox:
                         await store.purge(session, now - PURGE_AFTER)
                         # Updates are redelivered within a day; their ids need not be kept forever.
                         await forget_updates(session, now - PURGE_AFTER)
+                        await store.forget_holds(session, now - timedelta(minutes=1))
                         last_purge = started
                 self._lease_valid_until = started + self.lease.total_seconds()
             except Exception as error:  # noqa: BLE001 - sends stop by themselves when the lease is gone

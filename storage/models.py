@@ -333,7 +333,7 @@ class ProcessedUpdate(Base):
 
 
 # --- the outbox (appended: shared by every channel) -----------------------------------------------
-from sqlalchemy import LargeBinary, text  # noqa: E402 - kept with the table that needs them
+from sqlalchemy import Boolean, LargeBinary, false, text  # noqa: E402 - kept with the table that needs them
 
 _PENDING = text("status = 'pending'")
 
@@ -357,6 +357,8 @@ class OutboxMessage(Base):
             sqlite_where=_PENDING,
         ),
         Index("ix_outbox_pending_due", "not_before", postgresql_where=_PENDING, sqlite_where=_PENDING),
+        # The claim's order: replies before bulk rows (issue 10), oldest first.
+        Index("ix_outbox_pending_bulk", "bulk", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -376,6 +378,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     external_id: Mapped[str | None] = mapped_column(String(64))  # the platform's message id
     error: Mapped[str | None] = mapped_column(String(255))  # why the last try failed; never the text
+    # A broadcast (reminders): sent after every reply waiting, and overtaken by its chat's replies.
+    bulk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CompiledFile(Base):
@@ -458,3 +462,34 @@ class Reminder(Base):
     error: Mapped[str | None] = mapped_column(String(255))
     by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # manual: who asked
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- the outbox across processes (issue 10) ---
+from sqlalchemy import Float  # noqa: E402 - kept with the tables that need it
+
+
+class SendRate(Base):
+    """A channel's bot-wide send rate, shared by every process (storage/rates.py).
+
+    Sends are spaced `1 / rate` apart across all processes: a process reserves the next few send
+    times by moving `next_at` forward. `paused_until`: the platform said to wait (HTTP 429).
+    Both are seconds since the epoch (UTC), as every process's clock counts them.
+    """
+
+    __tablename__ = "send_rates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0)
+    paused_until: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ChatHold(Base):
+    """Which process last sent to a chat, and until when no other process may send to it (the
+    platform's per-chat rate across processes: a chat's next message after a hand-over waits)."""
+
+    __tablename__ = "outbox_holds"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worker: Mapped[str] = mapped_column(String(32))
+    until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

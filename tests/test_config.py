@@ -34,6 +34,7 @@ VARIABLES: dict[str, tuple[str, str, Any]] = {
     "BAOCAO_OUTBOX_POLL_SECONDS": ("0.5", "outbox.poll_seconds", 0.5),
     "BAOCAO_REMINDERS_INTERVAL_SECONDS": ("30", "reminders.interval_seconds", 30.0),
     "BAOCAO_REMINDERS_COOLDOWN_HOURS": ("2", "reminders.cooldown_hours", 2.0),
+    "BAOCAO_OUTBOX_SHARED_RATE": ("false", "outbox.shared_rate", False),
     "BAOCAO_PUBLIC_URL": ("https://baocao.example.vn", "public_url", "https://baocao.example.vn"),
     "BAOCAO_LOCALE": ("en", "locale", "en"),
     "BAOCAO_TIMEZONE": ("Asia/Bangkok", "timezone", "Asia/Bangkok"),

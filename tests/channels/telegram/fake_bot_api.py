@@ -8,6 +8,7 @@ to fail the next calls of a method (HTTP 429 with `retry_after`, 500...).
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import threading
@@ -45,9 +46,14 @@ class _Fault:
 class FakeBotApi:
     """The Bot API as the bot sees it: `base_url` goes into BAOCAO_TELEGRAM_API_BASE."""
 
-    def __init__(self, token: str = TOKEN, *, record: bool = True) -> None:
+    def __init__(self, token: str = TOKEN, *, record: bool = True, per_second: int | None = None) -> None:
         self.token = token
         self.record = record
+        # Telegram's flood control, strictly: a send when `per_second` sends were accepted in the
+        # second before it is answered 429 (counted in `flooded`), whichever process made it.
+        self.per_second = per_second
+        self.flooded = 0
+        self._accepted: collections.deque[float] = collections.deque()
         self.calls: list[Call] = []
         self.base_url = ""
         self._lock = threading.Lock()
@@ -125,8 +131,7 @@ class FakeBotApi:
         """Make the next `count` calls of `method` fail with `status` (429: with retry_after)."""
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:
-            body["description"] = f"Too Many Requests: retry after {retry_after}"
-            body["parameters"] = {"retry_after": retry_after}
+            body = _too_many(retry_after)
         with self._lock:
             self._faults.append(_Fault(method, status, body, count))
 
@@ -187,6 +192,9 @@ class FakeBotApi:
             fault = next((f for f in self._faults if f.method == method and f.count > 0), None)
             if fault is not None:
                 fault.count -= 1
+            elif self.per_second is not None and method.startswith("send") and self._flooding():
+                fault = _Fault(method, 429, _too_many(1), 0)
+                self.flooded += 1
             if self.record:
                 self.calls.append(Call(method, params, file=file, filename=filename))
         if fault is not None:
@@ -196,6 +204,16 @@ class FakeBotApi:
         if self.on_send is not None and method.startswith("send"):
             self.on_send(method, params)
         return _json({"ok": True, "result": result})
+
+    def _flooding(self) -> bool:
+        """Whether this send is one too many in the last second (else it is counted as accepted)."""
+        now = time.monotonic()
+        while self._accepted and self._accepted[0] <= now - 1.0:
+            self._accepted.popleft()
+        if self.per_second is not None and len(self._accepted) >= self.per_second:
+            return True
+        self._accepted.append(now)
+        return False
 
     async def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"id": BOT_ID, "is_bot": True, "first_name": "Báo cáo", "username": "BaoCaoTestBot"}
@@ -237,6 +255,15 @@ class FakeBotApi:
         return await self._message(
             params, document={"file_id": "DOC", "file_unique_id": "DOCU", "file_name": "f"}
         )
+
+
+def _too_many(retry_after: int) -> dict[str, Any]:
+    return {
+        "ok": False,
+        "error_code": 429,
+        "description": f"Too Many Requests: retry after {retry_after}",
+        "parameters": {"retry_after": retry_after},
+    }
 
 
 def _json(body: dict[str, Any], status: int = 200) -> web.Response:
