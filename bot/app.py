@@ -137,6 +137,12 @@ async def runtime(
             sender = telegram_sender or sender_from(settings)
             stack.push_async_callback(sender.close)
             channels.register(telegram_channel(settings, service, outbox, sender))
+        from bot.channels.zalo_oa.runner import configured as zalo_oa_configured
+
+        if zalo_oa_configured(settings):  # Zalo Official Account (issue 11): its webhook and sender
+            from bot.channels.zalo_oa.runner import zalo_oa_channel
+
+            channels.register(zalo_oa_channel(settings, service, outbox))
         for adapter in channels:
             if adapter.close is not None:
                 stack.push_async_callback(adapter.close)

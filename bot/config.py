@@ -60,7 +60,27 @@ class FilesSettings(BaseModel):
     ttl_hours: float = 24.0
 
 
+class ZaloOASettings(BaseModel):
+    """BAOCAO_ZALO_OA_*: a Zalo Official Account (issue 11). Configured when app_id, secret_key and
+    app_secret are all set; the token pair itself lives in the database (`baocao zalo oa-auth`)."""
+
+    app_id: str | None = None
+    secret_key: SecretStr | None = None  # the OA secret key: signs the webhook's events
+    app_secret: SecretStr | None = None  # the app's secret: OAuth (header secret_key)
+    api_base: str = "https://openapi.zalo.me"
+    oauth_base: str = "https://oauth.zaloapp.com"
+    # The redirect URI registered with the app, for `baocao zalo oa-auth`
+    # (unset: BAOCAO_PUBLIC_URL + /zalo/oa/callback).
+    redirect_uri: str | None = None
+    # About 4,000 requests a minute per app; with several processes sending, give each its share.
+    messages_per_second: float = 60.0
+    chat_messages_per_second: float = 2.0
+    chat_burst: int = 5
+
+
 _GROUPS = ("database", "log", "telegram", "outbox", "files")
+# Two-word groups: BAOCAO_ZALO_OA_APP_ID -> zalo_oa.app_id (the flat names, split after the group).
+_LONG_GROUPS = ("zalo_oa",)
 
 # BAOCAO_SECRET_KEY's least length: a short key could be guessed along with a code from a leaked database.
 MIN_SECRET = 16
@@ -84,6 +104,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     outbox: OutboxSettings = OutboxSettings()
     files: FilesSettings = FilesSettings()
+    zalo_oa: ZaloOASettings = ZaloOASettings()
 
     locale: str = "vi"
     # Where local time is shown (receipts, "last seen") and scheduled (reminders at working hours).
@@ -102,6 +123,12 @@ class Settings(BaseSettings):
         if not isinstance(values, dict):
             return values
         values = dict(values)
+        for key in [key for key in values if any(key.startswith(g + "_") for g in _LONG_GROUPS)]:
+            group = next(g for g in _LONG_GROUPS if key.startswith(g + "_"))
+            nested = values.get(group)
+            nested = dict(nested) if isinstance(nested, dict) else {}
+            nested[key[len(group) + 1 :]] = values.pop(key)
+            values[group] = nested
         for key in [key for key in values if "_" in key and key.split("_", 1)[0] in _GROUPS]:
             group, field = key.split("_", 1)
             nested = values.get(group)

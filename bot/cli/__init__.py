@@ -15,9 +15,9 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here, not at module import, so `import bot.cli` stays cheap and side-effect free.
-    from bot.cli import admin, chat, compile, outline, oversight, telegram
+    from bot.cli import admin, chat, compile, outline, oversight, telegram, zalo
 
-    for module in (admin, chat, outline, oversight, telegram, compile):
+    for module in (admin, chat, outline, oversight, telegram, compile, zalo):
         module.register(app)
 
 
