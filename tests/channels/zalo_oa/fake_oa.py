@@ -27,7 +27,11 @@ APP_ID = "3608465249409039"
 OA_SECRET_KEY = "oa-secret-key-for-tests"
 APP_SECRET = "app-secret-for-tests"
 # What Zalo's OAuth server answers for a refresh token it does not know or already took.
-USED_REFRESH = {"error": -14014, "error_name": "Invalid refresh token", "error_description": "Invalid refresh token"}
+USED_REFRESH = {
+    "error": -14014,
+    "error_name": "Invalid refresh token",
+    "error_description": "Invalid refresh token",
+}
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,11 @@ class FakeOA:
         with self._lock:
             self.sent.append(Sent(user_id, message))
         return web.json_response(
-            {"error": 0, "message": "Success", "data": {"message_id": f"m{next(self._ids)}", "user_id": user_id}}
+            {
+                "error": 0,
+                "message": "Success",
+                "data": {"message_id": f"m{next(self._ids)}", "user_id": user_id},
+            }
         )
 
     async def _upload(self, request: web.Request, kind: str) -> tuple[str, bytes] | web.Response:
@@ -215,7 +223,9 @@ class FakeOA:
         got = await self._upload(request, "file")
         if isinstance(got, web.Response):
             return got
-        return web.json_response({"error": 0, "message": "Success", "data": {"token": f"ft{next(self._ids)}"}})
+        return web.json_response(
+            {"error": 0, "message": "Success", "data": {"token": f"ft{next(self._ids)}"}}
+        )
 
     async def _upload_image(self, request: web.Request) -> web.Response:
         got = await self._upload(request, "image")
@@ -252,7 +262,9 @@ class FakeOA:
                     {"error": -14019, "error_name": "Invalid code", "error_description": "Invalid code"}
                 )
         else:
-            return web.json_response({"error": -14001, "error_name": "Invalid grant", "error_description": "x"})
+            return web.json_response(
+                {"error": -14001, "error_name": "Invalid grant", "error_description": "x"}
+            )
         access, refresh = self.issue_pair()
         return web.json_response({"access_token": access, "refresh_token": refresh, "expires_in": "90000"})
 
@@ -270,7 +282,9 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def text_event(user_id: str, text: str, *, msg_id: str | None = None, at: int | None = None) -> dict[str, Any]:
+def text_event(
+    user_id: str, text: str, *, msg_id: str | None = None, at: int | None = None
+) -> dict[str, Any]:
     return {
         "app_id": APP_ID,
         "user_id_by_app": "55" + user_id,

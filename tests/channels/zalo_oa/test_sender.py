@@ -14,7 +14,7 @@ from bot.channels.zalo_oa.mapping import pressed_action
 from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.channels.zalo_oa.tokens import TokenManager
 from bot.render import render
-from dialogs.events import Button, Msg, Reply
+from dialogs.events import Msg, Reply
 from dialogs.text import utf16_len
 from storage.db import Database
 from storage.zalo_oa import TokenPair, load_pair, store_pair
@@ -24,7 +24,9 @@ USER = "2468458835291979"
 
 
 def client_for(fake: FakeOA) -> ZaloOAClient:
-    return ZaloOAClient(app_id=APP_ID, app_secret=APP_SECRET, api_base=fake.base_url, oauth_base=fake.base_url)
+    return ZaloOAClient(
+        app_id=APP_ID, app_secret=APP_SECRET, api_base=fake.base_url, oauth_base=fake.base_url
+    )
 
 
 @pytest.fixture
@@ -49,7 +51,9 @@ async def _send_rendered(sender: ZaloOASender, text: str) -> list[RenderedMessag
     return messages
 
 
-async def test_a_5000_character_answer_arrives_in_three_messages(sender: ZaloOASender, fake_oa: FakeOA) -> None:
+async def test_a_5000_character_answer_arrives_in_three_messages(
+    sender: ZaloOASender, fake_oa: FakeOA
+) -> None:
     text = _text(5000)
     await _send_rendered(sender, text)
     texts = fake_oa.texts(USER)
@@ -69,7 +73,9 @@ async def test_vietnamese_text_of_exactly_2000_units_is_one_message_and_2001_is_
     assert len(fake_oa.texts(USER)) == 3
 
 
-async def test_an_emoji_across_the_split_point_is_never_cut_in_half(sender: ZaloOASender, fake_oa: FakeOA) -> None:
+async def test_an_emoji_across_the_split_point_is_never_cut_in_half(
+    sender: ZaloOASender, fake_oa: FakeOA
+) -> None:
     # 1,999 units of letters then an emoji (2 UTF-16 units): it cannot fit in the first message.
     text = "a" * 1999 + "😀" + "b" * 10
     await _send_rendered(sender, text)
@@ -168,7 +174,9 @@ async def test_a_refresh_token_refused_as_used_tells_to_authorise_again(
     database: Database, fake_oa: FakeOA
 ) -> None:
     now = datetime.now(UTC)
-    await store_pair(database, APP_ID, TokenPair("acc-old", "ref-already-used", now - timedelta(hours=1)), now)
+    await store_pair(
+        database, APP_ID, TokenPair("acc-old", "ref-already-used", now - timedelta(hours=1)), now
+    )
     client = client_for(fake_oa)
     sender = ZaloOASender(client, TokenManager(database, client))
     try:
@@ -182,7 +190,9 @@ async def test_a_refresh_token_refused_as_used_tells_to_authorise_again(
 
 
 async def test_a_docx_is_uploaded_and_sent_by_its_token(sender: ZaloOASender, fake_oa: FakeOA) -> None:
-    await sender.send_document(USER, RenderedDocument("Bao_cao_X1.docx", b"PK\x03\x04docx", "Báo cáo tổng hợp"))
+    await sender.send_document(
+        USER, RenderedDocument("Bao_cao_X1.docx", b"PK\x03\x04docx", "Báo cáo tổng hợp")
+    )
     assert [(kind, name) for kind, name, _ in fake_oa.uploads] == [("file", "Bao_cao_X1.docx")]
     sent = fake_oa.messages(USER)
     assert sent[0].text == "Báo cáo tổng hợp"
@@ -196,7 +206,9 @@ async def test_the_chart_goes_as_an_image(sender: ZaloOASender, fake_oa: FakeOA)
     assert payload["template_type"] == "media" and payload["elements"][0]["media_type"] == "image"
 
 
-async def test_a_file_zalo_cannot_take_is_refused_without_a_request(sender: ZaloOASender, fake_oa: FakeOA) -> None:
+async def test_a_file_zalo_cannot_take_is_refused_without_a_request(
+    sender: ZaloOASender, fake_oa: FakeOA
+) -> None:
     with pytest.raises(DeliveryError) as failure:
         await sender.send_document(USER, RenderedDocument("so_lieu.xlsx", b"PK..."))
     assert failure.value.permanent

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 from bot.channels.zalo_oa.tokens import TokenManager
 from storage.db import Database
 from storage.zalo_oa import TokenPair, load_pair, store_pair
-from tests.channels.zalo_oa.fake_oa import FakeOA
+from tests.channels.zalo_oa.fake_oa import APP_ID, FakeOA
 from tests.channels.zalo_oa.test_sender import client_for
-from tests.channels.zalo_oa.fake_oa import APP_ID
 
 
 async def test_two_processes_refreshing_at_once_present_the_refresh_token_once(database_url: str) -> None:
