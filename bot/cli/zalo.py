@@ -59,6 +59,7 @@ def oa_auth(
 
 
 async def _oa_auth(settings: Settings, code: str | None) -> None:
+    from bot.channels.base import DeliveryError
     from bot.channels.zalo_oa.client import ZaloOAuthError
     from bot.channels.zalo_oa.runner import client_from
     from storage.zalo_oa import code_verifier, set_code_verifier, store_pair
@@ -89,6 +90,8 @@ async def _oa_auth(settings: Settings, code: str | None) -> None:
             pair = await client.exchange(code.strip(), verifier, now)
         except ZaloOAuthError as error:
             fail("zalo_oa.cli.refused", code=error.code, reason=error.description or "-")
+        except DeliveryError:
+            fail("zalo_oa.cli.unreachable", url=oa.oauth_base)
         await store_pair(db, oa.app_id, pair, now)
         local = pair.expires_at.astimezone(settings.zone).strftime("%H:%M %d/%m/%Y")
         typer.echo(t("zalo_oa.cli.stored", "vi", expires=local))
