@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from storage.models import SubmissionDocument
 from tests.bot.oversight_world import build_province, use_small_outline
 from tests.channels.zalo_oa.conftest import Cadre, OABot
-from tests.channels.zalo_oa.fake_oa import follow_event, text_event
+from tests.channels.zalo_oa.fake_oa import file_event, follow_event, text_event
 from tests.compile.test_chat_compile import fake_writers
 from tests.dialogs.conftest import DOCUMENT
 
@@ -69,3 +70,40 @@ async def test_typed_text_that_looks_like_a_payload_but_is_an_answer_stays_an_an
     await cadre.send(text_event(cadre.user_id, oa.world.codes["X1"]))
     said = await cadre.says("ok #1")
     assert said  # answered, never an error
+
+
+async def test_the_signed_paper_sent_as_a_pdf_is_kept_with_the_submission(
+    oa: OABot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Identity
+
+    use_small_outline(monkeypatch)
+    province = await build_province(oa.runtime.db)
+    commune = Cadre(oa, "7001000000000004")
+    await commune.says(province.codes["X12"])
+    for text in ("/baocao", "Tốt.", "tiếp", "12", "Không có kiến nghị.", "tiếp", "nộp", "có", *DOCUMENT):
+        await commune.says(text)
+    url = "https://f21-zpc.zdn.vn/1234/bao-cao-da-ky.pdf"
+    sent = await commune.send(file_event(commune.user_id, name="bao-cao-da-ky.pdf", size=182_000, url=url))
+    receipt = "\n".join(s.text for s in sent)
+    assert "BN-" in receipt
+    async with oa.runtime.db.session() as session:
+        stored = (await session.execute(select(SubmissionDocument.attachment))).scalars().all()
+        seen = (
+            await session.execute(
+                select(Identity.last_seen_at).where(Identity.external_id == commune.user_id)
+            )
+        ).scalar()
+    assert any(url in str(value) for value in stored)
+    assert seen is not None  # "last heard from": the OA may write back for 48 hours
+
+
+async def test_a_sticker_is_answered_with_what_the_bot_can_read(oa: OABot) -> None:
+    cadre = Cadre(oa, "7001000000000005")
+    event = text_event(cadre.user_id, "")
+    event["event_name"] = "user_send_sticker"
+    event["message"] = {"msg_id": "sticker-1", "attachments": [{"type": "sticker", "payload": {"id": "1"}}]}
+    said = await cadre.send(event)
+    assert "chưa đọc được loại tin nhắn này" in said[0].text
