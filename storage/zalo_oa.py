@@ -18,11 +18,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
-from storage.models import Identity, ZaloOAFollower, ZaloOAToken
+from storage.hot import Sql, executor
+from storage.models import ZaloOAFollower, ZaloOAToken
 
 _TABLE = ZaloOAToken.__table__
 _FOLLOWERS = ZaloOAFollower.__table__
-_IDENTITIES = Identity.__table__
 CHANNEL = "zalo_oa"
 
 
@@ -130,13 +130,18 @@ async def refresh_locked(
 # --- what the webhook records ---------------------------------------------------------------------
 
 
+_HEARD = Sql(
+    "UPDATE identities SET last_seen_at = :now WHERE channel = 'zalo_oa' AND external_id = :user_id",
+    time_in=frozenset({"now"}),
+)
+
+
 async def heard_from(connection: AsyncConnection, user_id: str, now: datetime) -> None:
-    """The member's Zalo identity was just heard from: the OA may write to them for 48 hours."""
-    await connection.execute(
-        update(_IDENTITIES)
-        .where(_IDENTITIES.c.channel == CHANNEL, _IDENTITIES.c.external_id == user_id)
-        .values(last_seen_at=now)
-    )
+    """The member's Zalo identity was just heard from: the OA may write to them for 48 hours.
+
+    On every event's path, so it runs on the driver inside the turn's transaction (storage/hot.py)."""
+    run = await executor(connection)
+    await run.run(_HEARD, {"now": now, "user_id": user_id})
 
 
 async def set_following(connection: AsyncConnection, user_id: str, *, following: bool, now: datetime) -> None:
