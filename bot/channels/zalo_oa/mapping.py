@@ -105,9 +105,8 @@ def parse_event(raw: Any) -> Event:
     if name in ("user_send_image", "user_send_file"):
         attachment = _attachment(message)
         if attachment is not None:
-            return Event(
-                "image" if attachment.kind == "photo" else "file", name, user_id, msg_id, "", attachment
-            )
+            kind = "image" if attachment.kind == "photo" else "file"
+            return Event(kind, name, user_id, msg_id, text, attachment)
     # A sticker, a GIF, a location, a link...: nothing a report can use, but the member is answered.
     return Event("unsupported", name, user_id, msg_id)
 
@@ -134,7 +133,8 @@ def inbound(event: Event, display_name: str = "") -> Inbound | None:
         pressed = pressed_action(event.text)
         incoming = Incoming(action=pressed) if pressed is not None else Incoming(text=event.text)
     elif event.kind in ("image", "file"):
-        incoming = Incoming(attachment=event.attachment)
+        # A photo's caption comes with it, as on Telegram.
+        incoming = Incoming(text=event.text, attachment=event.attachment)
     else:
         return None
     return Inbound(
