@@ -20,6 +20,10 @@ from tests.channels.zalo_oa.fake_oa import APP_ID, APP_SECRET, OA_SECRET_KEY, Fa
 from tests.secret import SECRET as SECRET_KEY
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: starts real bot processes (still run in CI)")
+
+
 @pytest.fixture
 def fake_oa() -> Iterator[FakeOA]:
     with FakeOA() as fake:
