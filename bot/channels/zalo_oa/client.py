@@ -61,7 +61,9 @@ class ZaloOAClient:
         self._app_secret = app_secret
         self.api_base = api_base.rstrip("/")
         self.oauth_base = oauth_base.rstrip("/")
-        self._http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=64))
+        # Keep every connection the outbox's lanes use open: the default keeps 20 and reconnects the rest.
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        self._http = httpx.AsyncClient(timeout=timeout, limits=limits)
 
     async def close(self) -> None:
         await self._http.aclose()
