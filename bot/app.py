@@ -74,10 +74,25 @@ def _zalo_bot_channel(
     return zalo_bot_channel(settings, service, outbox, client)
 
 
+def _zalo_oa_configured(settings: Settings) -> bool:
+    from bot.channels.zalo_oa.runner import configured
+
+    return configured(settings)
+
+
+def _zalo_oa_channel(
+    settings: Settings, service: ReportService, outbox: Outbox, client: Any
+) -> ChannelAdapter:
+    from bot.channels.zalo_oa.runner import zalo_oa_channel
+
+    return zalo_oa_channel(settings, service, outbox, client)
+
+
 # Every platform `serve` and `poll` can run, each registered when configured (or given a sender);
 # a new platform adds its line here (imports stay inside the builders: aiogram alone takes seconds).
 PLATFORMS: tuple[Platform, ...] = (
     Platform(telegram.CHANNEL, _telegram_configured, _telegram_channel),
+    Platform(zalo_oa.CHANNEL, _zalo_oa_configured, _zalo_oa_channel),
     Platform(zalo_bot.CHANNEL, _zalo_bot_configured, _zalo_bot_channel),
 )
 

@@ -63,6 +63,24 @@ class FilesSettings(BaseModel):
     ttl_hours: float = 24.0
 
 
+class ZaloOASettings(BaseModel):
+    """BAOCAO_ZALO_OA_*: a Zalo Official Account (issue 11). Configured when app_id, secret_key and
+    app_secret are all set; the token pair itself lives in the database (`baocao zalo oa-auth`)."""
+
+    app_id: str | None = None
+    secret_key: SecretStr | None = None  # the OA secret key: signs the webhook's events
+    app_secret: SecretStr | None = None  # the app's secret: OAuth (header secret_key)
+    api_base: str = "https://openapi.zalo.me"
+    oauth_base: str = "https://oauth.zaloapp.com"
+    # The redirect URI registered with the app, for `baocao zalo oa-auth`
+    # (unset: BAOCAO_PUBLIC_URL + /zalo/oa/callback).
+    redirect_uri: str | None = None
+    # About 4,000 requests a minute per app; with several processes sending, give each its share.
+    messages_per_second: float = 60.0
+    chat_messages_per_second: float = 2.0
+    chat_burst: int = 5
+
+
 class ZaloBotSettings(BaseModel):
     """BAOCAO_ZALO_BOT_*: a Zalo Bot (Zalo Bot Platform, `/bot<TOKEN>/<method>`; issue 11).
     Configured when the token is set."""
@@ -78,8 +96,9 @@ class ZaloBotSettings(BaseModel):
 
 
 _GROUPS = ("database", "log", "telegram", "outbox", "files", "reminders")
-# Two-word groups: BAOCAO_ZALO_BOT_TOKEN -> zalo_bot.token (the flat names, split after the group).
-_LONG_GROUPS = ("zalo_bot",)
+# Two-word groups: BAOCAO_ZALO_OA_APP_ID -> zalo_oa.app_id, BAOCAO_ZALO_BOT_TOKEN -> zalo_bot.token
+# (the flat names, split after the group).
+_LONG_GROUPS = ("zalo_oa", "zalo_bot")
 
 
 class RemindersSettings(BaseModel):
@@ -114,6 +133,7 @@ class Settings(BaseSettings):
     files: FilesSettings = FilesSettings()
     zalo_bot: ZaloBotSettings = ZaloBotSettings()
     reminders: RemindersSettings = RemindersSettings()
+    zalo_oa: ZaloOASettings = ZaloOASettings()
 
     locale: str = "vi"
     # Where local time is shown (receipts, "last seen") and scheduled (reminders at working hours).

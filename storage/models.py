@@ -493,3 +493,33 @@ class ChatHold(Base):
     chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     worker: Mapped[str] = mapped_column(String(32))
     until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# --- Zalo Official Account (issue 11) ---
+
+from sqlalchemy import Boolean  # noqa: E402 - kept with the table that needs it
+
+
+class ZaloOAToken(Base):
+    """The OA's access/refresh token pair (one row per app). The refresh token is single-use: it is
+    replaced under a row lock (storage/zalo_oa.py) so two processes never both present it."""
+
+    __tablename__ = "zalo_oa_tokens"
+
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    access_token: Mapped[str | None] = mapped_column(Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the access token's
+    # PKCE code verifier kept between `baocao zalo oa-auth` printing the URL and taking the code.
+    code_verifier: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ZaloOAFollower(Base):
+    """Whether a Zalo user follows the OA (follow / unfollow events): an unfollower is not written to."""
+
+    __tablename__ = "zalo_oa_followers"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    following: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

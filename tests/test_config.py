@@ -40,6 +40,14 @@ VARIABLES: dict[str, tuple[str, str, Any]] = {
     "BAOCAO_TIMEZONE": ("Asia/Bangkok", "timezone", "Asia/Bangkok"),
     "BAOCAO_GC_FREEZE": ("false", "gc_freeze", False),
     "BAOCAO_SECRET_KEY": ("k9-long-random-secret", "secret_key", "k9-long-random-secret"),
+    # Zalo Official Account (issue 11): two-word group, BAOCAO_ZALO_OA_<FIELD>.
+    "BAOCAO_ZALO_OA_APP_ID": ("3608465249409039", "zalo_oa.app_id", "3608465249409039"),
+    "BAOCAO_ZALO_OA_SECRET_KEY": ("oa-secret", "zalo_oa.secret_key", "oa-secret"),
+    "BAOCAO_ZALO_OA_APP_SECRET": ("app-secret", "zalo_oa.app_secret", "app-secret"),
+    "BAOCAO_ZALO_OA_API_BASE": ("http://127.0.0.1:9001", "zalo_oa.api_base", "http://127.0.0.1:9001"),
+    "BAOCAO_ZALO_OA_OAUTH_BASE": ("http://127.0.0.1:9002", "zalo_oa.oauth_base", "http://127.0.0.1:9002"),
+    "BAOCAO_ZALO_OA_REDIRECT_URI": ("https://x.vn/cb", "zalo_oa.redirect_uri", "https://x.vn/cb"),
+    "BAOCAO_ZALO_OA_MESSAGES_PER_SECOND": ("20", "zalo_oa.messages_per_second", 20.0),
 }
 
 

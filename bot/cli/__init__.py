@@ -15,9 +15,9 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here, not at module import, so `import bot.cli` stays cheap and side-effect free.
-    from bot.cli import admin, chat, compile, outline, oversight, reminders, rollup, run
+    from bot.cli import admin, chat, compile, outline, oversight, reminders, rollup, run, zalo
 
-    for module in (admin, chat, outline, oversight, run, compile, rollup, reminders):
+    for module in (admin, chat, outline, oversight, run, compile, rollup, reminders, zalo):
         module.register(app)
 
 

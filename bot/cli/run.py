@@ -20,6 +20,7 @@ import typer
 
 from bot.cli import telegram as telegram_start
 from bot.cli import zalo_bot as zalo_bot_start
+from bot.cli import zalo_oa as zalo_oa_start
 from bot.cli.common import fail, require_secret, run_async, setup_logging
 from bot.config import Settings
 from bot.i18n import t
@@ -46,6 +47,7 @@ class Launcher:
 # One line per platform that `poll` and `serve` can run (the names of bot.app.PLATFORMS).
 LAUNCHERS: Mapping[str, Launcher] = {
     "telegram": Launcher(telegram_start.check_webhook, telegram_start.start),
+    "zalo_oa": Launcher(zalo_oa_start.check_webhook, zalo_oa_start.start),
     "zalo_bot": Launcher(zalo_bot_start.check_webhook, zalo_bot_start.start),
 }
 
@@ -56,7 +58,7 @@ def register(app: typer.Typer) -> None:
 
 
 def poll() -> None:
-    """Chạy mọi kênh đã cấu hình (Telegram, Zalo Bot) bằng long polling; Ctrl-C để dừng."""
+    """Chạy mọi kênh đã cấu hình (Telegram, Zalo Bot; Zalo OA chỉ gửi) bằng long polling; Ctrl-C để dừng."""
     setup_logging()
     run_async(_poll(Settings()))
 
