@@ -2,7 +2,7 @@
 
 The token pair comes from the operator's own `baocao zalo oa-auth --code`; a whole ct30-20nam report
 is written through signed webhook events, with the process killed (SIGKILL) half way and started again.
-Until `serve` runs every configured channel alone (issue 11, item 5), it runs here beside Telegram.
+The OA runs alone: an office on Zalo only sets no Telegram token.
 """
 
 from __future__ import annotations
@@ -35,6 +35,36 @@ from tests.channels.zalo_oa.fake_oa import APP_ID, APP_SECRET, OA_SECRET_KEY, Fa
 pytestmark = pytest.mark.slow
 
 USER = "7002000000000001"
+
+
+def _oa_env(ready: Prepared, telegram: FakeBotApi, tmp_path: Path, fake: FakeOA) -> dict[str, str]:
+    return bot_env(
+        ready,
+        telegram,
+        tmp_path,
+        BAOCAO_TELEGRAM_TOKEN="",  # the OA alone
+        BAOCAO_PUBLIC_URL="https://baocao.example.vn",
+        BAOCAO_ZALO_OA_APP_ID=APP_ID,
+        BAOCAO_ZALO_OA_SECRET_KEY=OA_SECRET_KEY,
+        BAOCAO_ZALO_OA_APP_SECRET=APP_SECRET,
+        BAOCAO_ZALO_OA_API_BASE=fake.base_url,
+        BAOCAO_ZALO_OA_OAUTH_BASE=fake.base_url,
+        BAOCAO_ZALO_OA_CHAT_MESSAGES_PER_SECOND="200",
+        BAOCAO_ZALO_OA_CHAT_BURST="20",
+    )
+
+
+def test_serve_with_the_oa_alone_refuses_to_start_before_oa_auth(
+    prepared: Prepared,  # noqa: F811
+    api: FakeBotApi,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    with FakeOA() as fake:
+        env = _oa_env(prepared, api, tmp_path, fake)
+        served = run("serve", "--host", "127.0.0.1", "--port", str(free_port()), env=env)
+    assert served.returncode == 1
+    assert "baocao zalo oa-auth" in served.stderr
+    assert "Traceback" not in served.stderr
 
 
 def _serve(env: dict[str, str], started: list[BotProcess]) -> str:
@@ -74,20 +104,7 @@ def test_a_whole_report_on_the_oa_through_a_crash(
     processes: list[BotProcess],  # noqa: F811
 ) -> None:
     with FakeOA() as fake:
-        env = bot_env(
-            prepared,
-            api,
-            tmp_path,
-            BAOCAO_TELEGRAM_WEBHOOK_SECRET=SECRET,
-            BAOCAO_PUBLIC_URL="https://baocao.example.vn",
-            BAOCAO_ZALO_OA_APP_ID=APP_ID,
-            BAOCAO_ZALO_OA_SECRET_KEY=OA_SECRET_KEY,
-            BAOCAO_ZALO_OA_APP_SECRET=APP_SECRET,
-            BAOCAO_ZALO_OA_API_BASE=fake.base_url,
-            BAOCAO_ZALO_OA_OAUTH_BASE=fake.base_url,
-            BAOCAO_ZALO_OA_CHAT_MESSAGES_PER_SECOND="200",
-            BAOCAO_ZALO_OA_CHAT_BURST="20",
-        )
+        env = _oa_env(prepared, api, tmp_path, fake)
         fake.add_code("operator-code")
         authorised = run("zalo", "oa-auth", "--code", "operator-code", env=env)
         assert authorised.returncode == 0, authorised.stderr
