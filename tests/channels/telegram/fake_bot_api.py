@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.channels.fake_server import FakeServer
+
 TOKEN = "123456789:TEST-token_for-the-fake-bot-api"
 BOT_ID = 123456789
 _JSON_FIELDS = {"reply_markup", "link_preview_options", "commands", "allowed_updates", "scope"}
@@ -43,8 +45,11 @@ class _Fault:
     count: int
 
 
-class FakeBotApi:
+class FakeBotApi(FakeServer):
     """The Bot API as the bot sees it: `base_url` goes into BAOCAO_TELEGRAM_API_BASE."""
+
+    thread_name = "fake-bot-api"
+    client_max_size = 64 * 1024 * 1024
 
     def __init__(self, token: str = TOKEN, *, record: bool = True, per_second: int | None = None) -> None:
         self.token = token
@@ -55,7 +60,6 @@ class FakeBotApi:
         self.flooded = 0
         self._accepted: collections.deque[float] = collections.deque()
         self.calls: list[Call] = []
-        self.base_url = ""
         self._lock = threading.Lock()
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = itertools.count(1000)
@@ -63,54 +67,15 @@ class FakeBotApi:
         self._faults: list[_Fault] = []
         self.confirmed_below = 0  # getUpdates offsets seen: updates below this are acknowledged
         self.on_send: Callable[[str, dict[str, Any]], None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._arrived: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
 
     # --- running --------------------------------------------------------------------------------------
 
-    def start(self) -> FakeBotApi:
-        started = threading.Event()
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(self._serve())
-            started.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup() if self._runner else asyncio.sleep(0))
-            loop.close()
-
-        self._thread = threading.Thread(target=main, name="fake-bot-api", daemon=True)
-        self._thread.start()
-        if not started.wait(10):
-            raise RuntimeError("the fake Bot API did not start")
-        return self
-
-    async def _serve(self) -> None:
+    async def on_loop(self) -> None:
         self._arrived = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def __enter__(self) -> FakeBotApi:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- what the test does ---------------------------------------------------------------------------
 
@@ -126,8 +91,15 @@ class FakeBotApi:
     def next_update_id(self) -> int:
         return next(self._next_update_id)
 
-    def fail(self, method: str, status: int = 500, *, retry_after: int | None = None, count: int = 1,
-             description: str = "Internal Server Error") -> None:
+    def fail(
+        self,
+        method: str,
+        status: int = 500,
+        *,
+        retry_after: int | None = None,
+        count: int = 1,
+        description: str = "Internal Server Error",
+    ) -> None:
         """Make the next `count` calls of `method` fail with `status` (429: with retry_after)."""
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:
@@ -142,7 +114,8 @@ class FakeBotApi:
     def texts(self, chat_id: int | str | None = None) -> list[str]:
         """The texts sent with sendMessage, in order (to one chat if given)."""
         return [
-            call.params["text"] for call in self.calls_of("sendMessage")
+            call.params["text"]
+            for call in self.calls_of("sendMessage")
             if chat_id is None or str(call.params["chat_id"]) == str(chat_id)
         ]
 
@@ -267,8 +240,9 @@ def _too_many(retry_after: int) -> dict[str, Any]:
 
 
 def _json(body: dict[str, Any], status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(body, ensure_ascii=False), status=status,
-                        content_type="application/json")
+    return web.Response(
+        text=json.dumps(body, ensure_ascii=False), status=status, content_type="application/json"
+    )
 
 
 # --- updates as Telegram sends them -------------------------------------------------------------------
@@ -288,8 +262,11 @@ _MESSAGE_IDS = itertools.count(50_000)
 def text_update(user_id: int, text: str, update_id: int | None = None) -> dict[str, Any]:
     """A private text message from `user_id` (a `/start CODE` deep link is a text message too)."""
     message: dict[str, Any] = {
-        "message_id": next(_MESSAGE_IDS), "date": int(time.time()), "chat": _chat(user_id),
-        "from": _user(user_id), "text": text,
+        "message_id": next(_MESSAGE_IDS),
+        "date": int(time.time()),
+        "chat": _chat(user_id),
+        "from": _user(user_id),
+        "text": text,
     }
     if text.startswith("/"):
         command = text.split()[0]
@@ -300,14 +277,23 @@ def text_update(user_id: int, text: str, update_id: int | None = None) -> dict[s
     return update
 
 
-def callback_update(user_id: int, data: str, update_id: int | None = None,
-                    message_id: int = 1) -> dict[str, Any]:
+def callback_update(
+    user_id: int, data: str, update_id: int | None = None, message_id: int = 1
+) -> dict[str, Any]:
     """A press on an inline button carrying `data`, on the bot's message `message_id`."""
     update: dict[str, Any] = {
         "callback_query": {
-            "id": f"cq{next(_MESSAGE_IDS)}", "from": _user(user_id), "chat_instance": "ci", "data": data,
-            "message": {"message_id": message_id, "date": int(time.time()), "chat": _chat(user_id),
-                        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Báo cáo"}, "text": "…"},
+            "id": f"cq{next(_MESSAGE_IDS)}",
+            "from": _user(user_id),
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": _chat(user_id),
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Báo cáo"},
+                "text": "…",
+            },
         }
     }
     if update_id is not None:
@@ -334,8 +320,13 @@ def document_update(user_id: int, file_name: str, size: int, update_id: int | No
     update = text_update(user_id, "", update_id)
     message = update["message"]
     del message["text"]
-    message["document"] = {"file_id": "DOC-1", "file_unique_id": "d1", "file_name": file_name,
-                           "mime_type": "application/pdf", "file_size": size}
+    message["document"] = {
+        "file_id": "DOC-1",
+        "file_unique_id": "d1",
+        "file_name": file_name,
+        "mime_type": "application/pdf",
+        "file_size": size,
+    }
     return update
 
 

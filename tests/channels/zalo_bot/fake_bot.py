@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.channels.fake_server import FakeServer
+
 TOKEN = "3067291837462983:ZaloTestTokenForTheFakeBot"
 BOT = {"id": "7a1c0d9e5f", "account_name": "bot.baocao", "account_type": "BASIC", "can_join_groups": False}
 MAX_TEXT = 2000
@@ -80,66 +82,28 @@ class _Fault:
     count: int
 
 
-class FakeZaloBot:
+class FakeZaloBot(FakeServer):
     """The Zalo Bot Platform as the bot sees it: `base_url` goes into BAOCAO_ZALO_BOT_API_BASE."""
+
+    thread_name = "fake-zalo-bot"
 
     def __init__(self, token: str = TOKEN, *, flat: bool = False) -> None:
         self.token = token
         self.flat = flat
         self.calls: list[Call] = []
-        self.base_url = ""
         self.webhook: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._updates: list[dict[str, Any]] = []
         self._faults: list[_Fault] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._arrived: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
 
     # --- running --------------------------------------------------------------------------------------
 
-    def start(self) -> FakeZaloBot:
-        started = threading.Event()
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(self._serve())
-            started.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup() if self._runner else asyncio.sleep(0))
-            loop.close()
-
-        self._thread = threading.Thread(target=main, name="fake-zalo-bot", daemon=True)
-        self._thread.start()
-        if not started.wait(10):
-            raise RuntimeError("the fake Zalo Bot did not start")
-        return self
-
-    async def _serve(self) -> None:
+    async def on_loop(self) -> None:
         self._arrived = asyncio.Event()
-        app = web.Application()
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def __enter__(self) -> FakeZaloBot:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- what the test does ---------------------------------------------------------------------------
 

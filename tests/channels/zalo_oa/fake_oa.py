@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.zalo_oa.mapping import signature
+from tests.channels.fake_server import FakeServer
 
 APP_ID = "3608465249409039"
 OA_SECRET_KEY = "oa-secret-key-for-tests"
@@ -53,11 +54,13 @@ class Sent:
         return list(payload.get("buttons") or [])
 
 
-class FakeOA:
+class FakeOA(FakeServer):
     """`base_url` goes into BAOCAO_ZALO_OA_API_BASE and BAOCAO_ZALO_OA_OAUTH_BASE."""
 
+    thread_name = "fake-zalo-oa"
+    client_max_size = 16 * 1024 * 1024
+
     def __init__(self, *, refresh_delay: float = 0.0) -> None:
-        self.base_url = ""
         self.refresh_delay = refresh_delay  # seconds the OAuth server takes: widens a race
         self.sent: list[Sent] = []
         self.uploads: list[tuple[str, str, bytes]] = []  # (kind, filename, content)
@@ -69,55 +72,14 @@ class FakeOA:
         self._valid_refresh: set[str] = set()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
 
     # --- running --------------------------------------------------------------------------------------
 
-    def start(self) -> FakeOA:
-        started = threading.Event()
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(self._serve())
-            started.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup() if self._runner else asyncio.sleep(0))
-            loop.close()
-
-        self._thread = threading.Thread(target=main, name="fake-zalo-oa", daemon=True)
-        self._thread.start()
-        if not started.wait(10):
-            raise RuntimeError("the fake Zalo OA did not start")
-        return self
-
-    async def _serve(self) -> None:
-        app = web.Application(client_max_size=16 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v3.0/oa/message/cs", self._message)
         app.router.add_post("/v2.0/oa/upload/file", self._upload_file)
         app.router.add_post("/v2.0/oa/upload/image", self._upload_image)
         app.router.add_post("/v4/oa/access_token", self._access_token)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def __enter__(self) -> FakeOA:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- what the test does ---------------------------------------------------------------------------
 
