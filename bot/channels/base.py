@@ -55,6 +55,15 @@ class RateLimits:
     per_chat_burst: int = 3
     concurrency: int = 64  # requests in flight at once
 
+    @classmethod
+    def of(cls, group: Any) -> RateLimits:
+        """From a channel's settings group (messages_per_second, chat_messages_per_second, chat_burst)."""
+        return cls(
+            per_second=group.messages_per_second,
+            per_chat_per_second=group.chat_messages_per_second,
+            per_chat_burst=group.chat_burst,
+        )
+
 
 class DeliveryError(Exception):
     """A send that did not go through.

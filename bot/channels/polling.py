@@ -17,8 +17,9 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from bot.channels.base import Capabilities, ChannelAdapter
 from storage.errors import is_transient
 
 log = logging.getLogger(__name__)
@@ -148,3 +149,28 @@ class LongPolling(Generic[U]):
             # Confirm what was applied, so a restart does not fetch it again (it would be a no-op).
             with contextlib.suppress(*self.fetch_errors):
                 await self.fetch(offset, 0)
+
+
+def polling_adapter(
+    name: str, capabilities: Capabilities, sender: Any, updates: Any, timeout: int, routes: Any = None
+) -> ChannelAdapter:
+    """A channel whose updates come by getUpdates or by webhook (Telegram, the Zalo Bot), as the runtime
+    registers it: `updates` polls (`updates.poll(stop, timeout=)`) and closes, the sender keeps its
+    ChannelHealth (`sender.health`)."""
+
+    async def poll(stop: asyncio.Event) -> None:
+        await updates.poll(stop, timeout=timeout)
+
+    async def health() -> dict[str, Any]:
+        return sender.health.as_dict()  # type: ignore[no-any-return]
+
+    return ChannelAdapter(
+        name,
+        capabilities,
+        sender=sender,
+        updates=updates,
+        poll=poll,
+        close=updates.close,
+        routes=routes,
+        health=health,
+    )

@@ -22,7 +22,7 @@ from aiogram.exceptions import AiogramError, TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
 from bot.channels.base import ChannelAdapter, DeliveryError, RateLimits, RenderedMessage
-from bot.channels.polling import GIVE_UP_AFTER, FailedTries, LongPolling, NotApplied
+from bot.channels.polling import GIVE_UP_AFTER, FailedTries, LongPolling, NotApplied, polling_adapter
 from bot.channels.telegram import CAPABILITIES, CHANNEL, mapping
 from bot.channels.telegram.sender import TelegramSender
 from bot.config import Settings
@@ -171,12 +171,7 @@ def _update_id(update: Update) -> int:
 
 
 def limits_from(settings: Settings) -> RateLimits:
-    telegram = settings.telegram
-    return RateLimits(
-        per_second=telegram.messages_per_second,
-        per_chat_per_second=telegram.chat_messages_per_second,
-        per_chat_burst=telegram.chat_burst,
-    )
+    return RateLimits.of(settings.telegram)
 
 
 def sender_from(settings: Settings) -> TelegramSender:
@@ -194,14 +189,4 @@ def telegram_channel(
     updates = TelegramUpdates(
         service, outbox, sender, webhook_secret=secret.get_secret_value() if secret else None
     )
-    timeout = settings.telegram.polling_timeout
-
-    async def poll(stop: asyncio.Event) -> None:
-        await updates.poll(stop, timeout=timeout)
-
-    async def health() -> dict[str, Any]:
-        return sender.health.as_dict()
-
-    return ChannelAdapter(
-        CHANNEL, CAPABILITIES, sender=sender, updates=updates, poll=poll, close=updates.close, health=health
-    )
+    return polling_adapter(CHANNEL, CAPABILITIES, sender, updates, settings.telegram.polling_timeout)

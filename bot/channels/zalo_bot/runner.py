@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from bot.channels.base import ChannelAdapter, DeliveryError, RateLimits, RenderedMessage
-from bot.channels.polling import GIVE_UP_AFTER, FailedTries, LongPolling, NotApplied
+from bot.channels.polling import GIVE_UP_AFTER, FailedTries, LongPolling, NotApplied, polling_adapter
 from bot.channels.zalo_bot import CAPABILITIES, CHANNEL, mapping
 from bot.channels.zalo_bot.client import ApiError, ZaloBotClient
 from bot.config import Settings
@@ -225,12 +225,7 @@ def webhook_routes(updates: ZaloBotUpdates) -> APIRouter:
 
 
 def limits_from(settings: Settings) -> RateLimits:
-    zalo = settings.zalo_bot
-    return RateLimits(
-        per_second=zalo.messages_per_second,
-        per_chat_per_second=zalo.chat_messages_per_second,
-        per_chat_burst=zalo.chat_burst,
-    )
+    return RateLimits.of(settings.zalo_bot)
 
 
 def client_from(settings: Settings) -> ZaloBotClient:
@@ -253,21 +248,6 @@ def zalo_bot_channel(
     updates = ZaloBotUpdates(
         service, outbox, client, webhook_secret=secret.get_secret_value() if secret else None
     )
-    timeout = settings.zalo_bot.polling_timeout
-
-    async def poll(stop: asyncio.Event) -> None:
-        await updates.poll(stop, timeout=timeout)
-
-    async def health() -> dict[str, Any]:
-        return client.health.as_dict()
-
-    return ChannelAdapter(
-        CHANNEL,
-        CAPABILITIES,
-        sender=client,
-        updates=updates,
-        poll=poll,
-        close=updates.close,
-        routes=webhook_routes(updates),
-        health=health,
+    return polling_adapter(
+        CHANNEL, CAPABILITIES, client, updates, settings.zalo_bot.polling_timeout, webhook_routes(updates)
     )

@@ -127,12 +127,7 @@ def client_from(settings: Settings) -> ZaloOAClient:
 
 
 def limits_from(settings: Settings) -> RateLimits:
-    oa = settings.zalo_oa
-    return RateLimits(
-        per_second=oa.messages_per_second,
-        per_chat_per_second=oa.chat_messages_per_second,
-        per_chat_burst=oa.chat_burst,
-    )
+    return RateLimits.of(settings.zalo_oa)
 
 
 def zalo_oa_channel(
