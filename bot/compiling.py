@@ -40,6 +40,7 @@ Progress = Callable[[int, int], None]
 # How often, at most, a running compile tells the member how far it got (a message each time), and
 # from how many units it says so at all (a small compile is done before anyone would wait).
 PROGRESS_EVERY = 10.0
+PROGRESS_EDIT_EVERY = 3.0  # where the channel changes the one message in place (Telegram)
 PROGRESS_FROM = 100
 # Compiles run at once in a process (a province's takes a core and some hundred MB); others wait.
 AT_ONCE = 2
@@ -145,6 +146,15 @@ class CompileJob:
     source: Source | None = None  # None: the children's reports where they have submitted (`read`)
 
 
+@dataclass
+class _Shown:
+    """How far a running compile got, and the outbox row of the message that tells the member."""
+
+    total: int = 0
+    done: int = 0
+    row: int | None = None
+
+
 def _say(message_id: str, **params: object) -> Reply:
     return Reply(body=(Msg(message_id, params),))  # type: ignore[arg-type]
 
@@ -227,27 +237,28 @@ class Compiler:
             in_process = size is not None and await subtree_size(session, unit) >= size
             if not in_process:
                 compilation, counts = await read(session, campaign, unit, now, today, source=job.source)
-        total = [0]
-        done = [0]
+        shown = _Shown()
         finished = threading.Event()
 
         def progress(count: int, _: int) -> None:
-            done[0] = count
+            shown.done = count
+
+        edits = running.outbox.capabilities_of(job.channel).edits
 
         async def report_progress() -> None:
             told = 0
             while not finished.is_set():
-                await asyncio.sleep(PROGRESS_EVERY)
-                if not finished.is_set() and total[0] >= PROGRESS_FROM and done[0] != told:
-                    told = done[0]
-                    await self._tell(job, _say("compile.progress", done=told, total=total[0]))
+                await asyncio.sleep(PROGRESS_EDIT_EVERY if edits else PROGRESS_EVERY)
+                if not finished.is_set() and shown.total >= PROGRESS_FROM and shown.done != told:
+                    told = shown.done
+                    await self._show(job, shown, _say("compile.progress", done=told, total=shown.total))
 
         reporter = asyncio.get_running_loop().create_task(report_progress())
         try:
             if in_process:
-                compiled, files = await self._in_process(job, now, today, total, progress)
+                compiled, files = await self._in_process(job, now, today, shown, progress)
             else:
-                await self._counted(job, total, len(compilation.units))
+                await self._counted(job, shown, len(compilation.units))
                 files = await asyncio.to_thread(
                     _write_all, compilation, counts, progress, running.settings.zone
                 )
@@ -260,16 +271,35 @@ class Compiler:
         finally:
             finished.set()
             reporter.cancel()
+        if shown.row is not None and edits:
+            # The progress message stays in the chat: it says the work is done, not "40/120".
+            await self._show(job, shown, _say("compile.progress.done", total=shown.total))
         await self._deliver(job, compiled, files)
 
-    async def _counted(self, job: CompileJob, total: list[int], units: int) -> None:
+    async def _counted(self, job: CompileJob, shown: _Shown, units: int) -> None:
         """The number of units is known: a large compile tells the member it has started."""
-        total[0] = units
+        shown.total = units
         if units >= PROGRESS_FROM:
-            await self._tell(job, _say("compile.progress", done=0, total=units))
+            await self._show(job, shown, _say("compile.progress", done=0, total=units))
+
+    async def _show(self, job: CompileJob, shown: _Shown, reply: Reply) -> None:
+        """The compile's progress: the first message, then changes of it where the channel edits
+        messages (Telegram), a message each time where it does not (Zalo, the terminal)."""
+        from bot.render import render
+
+        running = self.running
+        capabilities = running.outbox.capabilities_of(job.channel)
+        message = render(reply, job.locale, capabilities, running.settings.zone)[0]
+        async with running.db.session() as session, session.begin():
+            if shown.row is None:
+                rows = await running.outbox.queue_messages(session, job.channel, job.chat_id, [message])
+                shown.row = rows[0].id
+            else:
+                await running.outbox.queue_edit(session, job.channel, job.chat_id, shown.row, message)
+        running.outbox.wake()
 
     async def _in_process(
-        self, job: CompileJob, now: datetime, today: Any, total: list[int], progress: Progress
+        self, job: CompileJob, now: datetime, today: Any, shown: _Shown, progress: Progress
     ) -> tuple[Compiled, list[tuple[str, bytes]]]:
         """Gather and write in a process of its own (bot/compile_worker.py)."""
         from bot.compile_worker import Order, compile_in_child
@@ -281,13 +311,13 @@ class Compiler:
         counted: list[asyncio.Task[None]] = []
 
         def on_total(units: int) -> None:
-            counted.append(asyncio.get_running_loop().create_task(self._counted(job, total, units)))
+            counted.append(asyncio.get_running_loop().create_task(self._counted(job, shown, units)))
 
         try:
             return await compile_in_child(
                 order,
                 on_total,
-                lambda count: progress(count, total[0]),
+                lambda count: progress(count, shown.total),
                 log_file=settings.log.file,
                 log_level=settings.log.level,
             )

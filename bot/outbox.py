@@ -70,6 +70,7 @@ SHARED_RETRY_SECONDS = 10.0  # after the shared rate failed, this process's own 
 # just the messages ready: replies come one at a time, and a round trip each (a write, on SQLite behind
 # the turns' one writer connection) cost the OA webhook a third of its throughput in bench_zalo_oa.
 MAX_BOOKING = 64
+SENT_IDS_KEPT = 1000  # platform message ids of the rows sent last, kept for edits without a query
 BULK_AHEAD_SECONDS = 2.0  # bulk rows a process holds: about this long of sending
 CLAIM_GAP = 0.05  # seconds at least between two claims (each is a write; SQLite has one writer)
 
@@ -413,6 +414,8 @@ class _Lane:
             value = to_rendered(row)
             if isinstance(value, RenderedDocument):
                 external = await self.sender.send_document(chat_id, value)
+            elif row.kind == "edit":
+                external = await self._edit(chat_id, row, value)
             else:
                 external = await self.sender.send(chat_id, value)
             outcome = "sent"
@@ -452,6 +455,20 @@ class _Lane:
                 Retry(row.id, attempts, self.outbox.clock() + timedelta(seconds=delay), failure.reason)
             )
         self._schedule(chat_id, chat, max(now, chat.paused_until))
+
+    async def _edit(self, chat_id: str, row: QueuedMessage, value: RenderedMessage) -> str | None:
+        """Change the message sent for row `row.replaces`; sent as a new message where that one was
+        never sent, is gone, or the platform will not change it (too old, deleted by the member)."""
+        edit = getattr(self.sender, "edit", None)
+        target = await self.outbox.sent_as(row.replaces) if row.replaces is not None else None
+        if edit is not None and target is not None:
+            try:
+                return await edit(chat_id, target, value)
+            except DeliveryError as error:
+                if not error.permanent:
+                    raise
+                log.info("could not edit message %s on %s: %s", target, self.sender.name, error.reason)
+        return await self.sender.send(chat_id, value)
 
     def sweep(self) -> None:
         """Forget idle chats whose burst has refilled (their limit no longer matters)."""
@@ -550,6 +567,7 @@ class Outbox:
         self.held = 0
         self.dropped: list[int] = []  # rows forgotten unsent (lease lapsed): give them back
         self._lanes: dict[str, _Lane] = {}
+        self._sent_ids: dict[int, str] = {}  # row → the platform's message id, for edits (the latest)
         self._outcomes = _Outcomes()
         self._outcomes_ready = asyncio.Event()
         self._claim_now = asyncio.Event()
@@ -637,6 +655,23 @@ class Outbox:
         rows, _ = await self.queue(session, channel, chat_id, [_new_message(m) for m in messages], bulk=bulk)
         return rows
 
+    async def queue_edit(
+        self,
+        session: AsyncSession,
+        channel: str,
+        chat_id: str,
+        replaces: int,
+        message: RenderedMessage,
+    ) -> list[QueuedMessage]:
+        """Queue a change of the message queued earlier as row `replaces` (a compile's progress):
+        where the channel edits messages the member sees that message change, elsewhere a new one
+        comes. `wake()` after the commit."""
+        new = _new_message(message)
+        if self.capabilities_of(channel).edits:
+            new = replace(new, kind="edit", replaces=replaces)
+        rows, _ = await self.queue(session, channel, chat_id, [new])
+        return rows
+
     async def queue_document(
         self,
         session: AsyncSession,
@@ -683,6 +718,10 @@ class Outbox:
 
     def record_sent(self, row_id: int, external: str | None, claimed: bool) -> None:
         self.held -= 1
+        if external is not None:
+            self._sent_ids[row_id] = external
+            if len(self._sent_ids) > SENT_IDS_KEPT:
+                del self._sent_ids[next(iter(self._sent_ids))]
         self._outcomes.sent.append((row_id, external))
         self._outcomes.claimed_done |= claimed
         self._outcomes_ready.set()
@@ -696,6 +735,23 @@ class Outbox:
     def record_retry(self, retry: Retry) -> None:
         self._outcomes.retries.append(retry)
         self._outcomes_ready.set()
+
+    async def sent_as(self, row_id: int) -> str | None:
+        """The platform's id of the message sent for row `row_id` (None: not sent, failed, or gone).
+
+        Raises a transient DeliveryError while the row is still pending: an edit waits for the
+        message it changes (sent by another process whose outcome is not written yet)."""
+        known = self._sent_ids.get(row_id)
+        if known is not None:
+            return known
+        async with self.db.session() as session:
+            found = await store.sent_as(session, row_id)
+        if found is None:
+            return None
+        status, external = found
+        if status == "pending":
+            raise DeliveryError("the message to edit is not sent yet")
+        return external if status == "sent" else None
 
     async def reserve(self, channel: str, interval: float, want: int) -> rates.Reservation:
         """Send times for `channel` from the rate every process shares."""

@@ -380,6 +380,8 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(255))  # why the last try failed; never the text
     # A broadcast (reminders): sent after every reply waiting, and overtaken by its chat's replies.
     bulk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # kind "edit": the row whose sent message this one changes in place (a compile's progress).
+    replaces: Mapped[int | None] = mapped_column(BigId)
 
 
 class CompiledFile(Base):

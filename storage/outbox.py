@@ -41,11 +41,12 @@ Buttons = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, action)
 class NewMessage:
     """One message to queue: a text with buttons, or a document with a caption."""
 
-    kind: str  # text | document
+    kind: str  # text | document | edit (the text of the message sent for row `replaces`, changed)
     body: str
     buttons: Buttons = ()
     filename: str | None = None
     content: bytes | None = None
+    replaces: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class QueuedMessage:
     attempts: int
     leased: bool = True  # held by the process that queued or claimed it
     bulk: bool = False  # a broadcast row: replies go first
+    replaces: int | None = None  # kind "edit": the row whose sent message this changes
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ _COLUMNS = (
     _C.content,
     _C.attempts,
     _C.bulk,
+    _C.replaces,
 )
 
 
@@ -111,13 +114,14 @@ def _queued(row: Any) -> QueuedMessage:
         content=row.content,
         attempts=row.attempts,
         bulk=bool(row.bulk),
+        replaces=row.replaces,
     )
 
 
 _COLUMNS_SQL = (
     "INSERT INTO outbox (channel, chat_id, kind, body, buttons, filename, content, status, attempts, "
-    "not_before, bulk, leased_by, lease_until, created_at) VALUES (:channel, :chat_id, :kind, :body, "
-    ":buttons, :filename, :content, 'pending', 0, :not_before, :bulk, "
+    "not_before, bulk, replaces, leased_by, lease_until, created_at) VALUES (:channel, :chat_id, :kind, "
+    ":body, :buttons, :filename, :content, 'pending', 0, :not_before, :bulk, :replaces, "
 )
 # The row is leased to `worker` only if nobody else holds the chat: no reply of the chat waiting
 # that another process holds (or nobody yet holds), no bulk row of it under another process's live
@@ -198,6 +202,7 @@ async def enqueue(
                 "content": m.content,
                 "not_before": not_before or now,
                 "bulk": bulk,
+                "replaces": m.replaces,
                 "now": now,
                 # A broadcast is never sent from memory by the process queueing it: the poller claims it.
                 "worker": None if bulk else worker,
@@ -219,6 +224,7 @@ async def enqueue(
                 attempts=0,
                 leased=leased_by is not None,
                 bulk=bulk,
+                replaces=m.replaces,
             )
         )
     return queued
@@ -400,6 +406,13 @@ async def finish(
     ]
     if tried_rows:
         await run.run(_TRIED, tried_rows)
+
+
+async def sent_as(session: AsyncSession, row_id: int) -> tuple[str, str | None] | None:
+    """What became of row `row_id`: its status (pending | sent | failed) and the platform's id for the
+    message sent (None for a row that is gone: purged after a week)."""
+    row = (await session.execute(select(_C.status, _C.external_id).where(_C.id == row_id))).first()
+    return None if row is None else (str(row[0]), row[1])
 
 
 async def forget_holds(session: AsyncSession, before: datetime) -> int:

@@ -95,6 +95,15 @@ class Sender(Protocol):
         ...
 
 
+class Editor(Protocol):
+    """A sender whose channel changes a sent message in place (`Capabilities.edits`); the outbox sends
+    a row of kind "edit" through it, and as a new message through `send` where it has no `edit`."""
+
+    async def edit(self, chat_id: str, message_id: str, message: RenderedMessage) -> str | None:
+        """Change the message `message_id` to `message`; raises DeliveryError when it cannot."""
+        ...
+
+
 @dataclass(frozen=True)
 class ChannelAdapter:
     """One channel as registered in the runtime: what it shows, how it sends, how its updates come in.

@@ -322,3 +322,96 @@ async def test_rows_waiting_while_the_database_was_unreachable_are_given_back_no
         await until(lambda: len(sender.sent) == 3, timeout=15)
         await asyncio.sleep(0.3)
     assert [text for _, text, _ in sender.sent] == ["tin 0", "tin 1", "tin 2"], "each once, in order"
+
+
+class EditingSender(RecordingSender):
+    """A channel that changes sent messages in place: `shown` is the chat as the member sees it."""
+
+    capabilities = Capabilities(buttons=True, files=True, edits=True, max_length=1000)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: dict[str, str] = {}
+        self.refuse_edits = False
+
+    async def send(self, chat_id: str, message: RenderedMessage) -> str | None:
+        external = await super().send(chat_id, message)
+        assert external is not None
+        self.shown[external] = message.text
+        return external
+
+    async def edit(self, chat_id: str, message_id: str, message: RenderedMessage) -> str | None:
+        if self.refuse_edits:
+            raise DeliveryError("message to edit not found", permanent=True)
+        self.shown[message_id] = message.text
+        return message_id
+
+
+async def test_a_message_is_changed_in_place_where_the_channel_edits(database: Database) -> None:
+    sender = EditingSender()
+    box = Outbox(database, {sender.name: sender}, poll_seconds=0.05, lease_seconds=5)
+    async with box.running():
+        async with database.session() as session, session.begin():
+            first = await box.queue_messages(session, "fake", "42", [RenderedMessage("Đang tổng hợp 0/120")])
+        box.wake()
+        for done in (40, 80):
+            async with database.session() as session, session.begin():
+                await box.queue_edit(
+                    session, "fake", "42", first[0].id, RenderedMessage(f"Đang tổng hợp {done}/120")
+                )
+            box.wake()
+        await until(lambda: list(sender.shown.values()) == ["Đang tổng hợp 80/120"])
+    # One message in the chat, showing the latest count; the outbox knows what became of each row.
+    assert [text for _, text, _ in sender.sent] == ["Đang tổng hợp 0/120"]
+    assert [(row.kind, row.status, row.replaces) for row in await rows(database)] == [
+        ("text", "sent", None),
+        ("edit", "sent", first[0].id),
+        ("edit", "sent", first[0].id),
+    ]
+
+
+async def test_an_edit_the_platform_refuses_comes_as_a_new_message(database: Database) -> None:
+    sender = EditingSender()
+    sender.refuse_edits = True  # the member deleted the message, say
+    box = Outbox(database, {sender.name: sender}, poll_seconds=0.05, lease_seconds=5)
+    async with box.running():
+        async with database.session() as session, session.begin():
+            first = await box.queue_messages(session, "fake", "42", [RenderedMessage("Đang tổng hợp 0/120")])
+            await box.queue_edit(session, "fake", "42", first[0].id, RenderedMessage("Đang tổng hợp 60/120"))
+        box.wake()
+        await until(lambda: len(sender.sent) == 2)
+    assert [text for _, text, _ in sender.sent] == ["Đang tổng hợp 0/120", "Đang tổng hợp 60/120"]
+
+
+async def test_an_edit_waits_for_the_message_it_changes_when_another_process_holds_it(
+    database: Database,
+) -> None:
+    """The row to change is another process's to send: the edit waits behind it, then changes the
+    message that process sent, never sending a second one."""
+    sender = EditingSender()
+    first = await queue(
+        database, "42", [NewMessage(kind="text", body="Đang tổng hợp 0/120")], leased_by="other"
+    )
+    await queue(database, "42", [NewMessage(kind="edit", body="Đang tổng hợp 60/120", replaces=first[0])])
+    box = Outbox(database, {sender.name: sender}, poll_seconds=0.05, lease_seconds=5)
+    async with box.running():
+        await asyncio.sleep(0.3)
+        assert sender.tries == []
+        async with database.session() as session, session.begin():
+            await store.finish(session, sent=[(first[0], "777")], now=datetime.now(UTC))
+        sender.shown["777"] = "Đang tổng hợp 0/120"  # what the other process sent
+        box.wake()
+        await until(lambda: sender.shown["777"] == "Đang tổng hợp 60/120")
+    assert sender.sent == []
+
+
+async def test_on_a_channel_without_edits_a_change_is_a_new_message(database: Database) -> None:
+    sender = RecordingSender()  # edits=False
+    box = Outbox(database, {sender.name: sender}, poll_seconds=0.05, lease_seconds=5)
+    async with box.running():
+        async with database.session() as session, session.begin():
+            first = await box.queue_messages(session, "fake", "42", [RenderedMessage("Đang tổng hợp 0/120")])
+            await box.queue_edit(session, "fake", "42", first[0].id, RenderedMessage("Đang tổng hợp 60/120"))
+        box.wake()
+        await until(lambda: len(sender.sent) == 2)
+    assert [row.kind for row in await rows(database)] == ["text", "text"]

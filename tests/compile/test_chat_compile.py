@@ -271,11 +271,12 @@ async def test_a_channel_that_refuses_a_kind_or_a_size_of_file_gets_a_link(datab
                 await outbox.queue_document(session, "zalo_oa", "9", name, content)
 
 
-async def test_a_long_compile_says_how_far_it_got(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    use_small_outline(monkeypatch)
+def slow_writers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake writers whose DOCX takes 0.3 s a unit, saying how far it got; progress from 1 unit."""
     fake_writers(monkeypatch)
     monkeypatch.setattr(bot.compiling, "PROGRESS_FROM", 1)
     monkeypatch.setattr(bot.compiling, "PROGRESS_EVERY", 0.05)
+    monkeypatch.setattr(bot.compiling, "PROGRESS_EDIT_EVERY", 0.05)
     writers = dict(bot.compiling.WRITERS)
 
     def slow(compilation: Compilation, counts: Sequence[Any], progress: Any, zone: Any) -> bytes:
@@ -287,6 +288,13 @@ async def test_a_long_compile_says_how_far_it_got(database_url: str, monkeypatch
         return writers["docx"](compilation, counts, progress, zone)
 
     monkeypatch.setitem(bot.compiling.WRITERS, "docx", slow)
+
+
+async def test_a_long_compile_says_how_far_it_got_in_one_message_changed_in_place(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_small_outline(monkeypatch)
+    slow_writers(monkeypatch)
     with FakeBotApi() as api:
         settings = settings_for(database_url, api)
         async with runtime(settings) as running:
@@ -296,8 +304,41 @@ async def test_a_long_compile_says_how_far_it_got(database_url: str, monkeypatch
             await province.says(f"/start {world.codes['T']}")
             await province.says("tổng hợp")
             await running.compiler.wait()
-            await until(lambda: any("Đã tổng hợp" in text for text in api.texts(601)))
-    shown = api.texts(601)
+            await until(lambda: any("Đã tổng hợp báo cáo" in text for text in api.texts(601)))
+            await until(lambda: "✅ Đã tổng hợp xong 3/3 đơn vị." in api.screen(601))
+    # One progress message was sent, then changed as the units were written, and at the end says
+    # the work is done; nothing else in the chat says "Đang tổng hợp N/3".
+    sent = api.texts(601)
+    assert [text for text in sent if text.endswith("/3 đơn vị…")] == ["⏳ Đang tổng hợp 0/3 đơn vị…"]
+    edits = [call.params["text"] for call in api.calls_of("editMessageText")]
+    assert any(text in edits for text in ("⏳ Đang tổng hợp 1/3 đơn vị…", "⏳ Đang tổng hợp 2/3 đơn vị…"))
+    screen = api.screen(601)
+    assert [text for text in screen if "/3 đơn vị" in text and "đã nộp" not in text] == [
+        "✅ Đã tổng hợp xong 3/3 đơn vị."
+    ]
+    assert screen.index("✅ Đã tổng hợp xong 3/3 đơn vị.") < len(screen) - 1  # before the files' message
+
+
+async def test_where_messages_cannot_be_changed_progress_comes_as_new_messages(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_small_outline(monkeypatch)
+    slow_writers(monkeypatch)
+    out = io.StringIO()
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        outbox_poll_seconds=0.05,
+        secret_key=SECRET,
+        public_url="https://baocao.example.vn",
+    )
+    async with runtime(
+        settings, with_telegram=False, senders={TERMINAL: TerminalSender(out, False)}
+    ) as running:
+        world = await build_province(running.db)
+        await run_chat(running, "t1", stdin=io.StringIO(""), first_messages=(world.codes["T"], "tổng hợp"))
+    shown = out.getvalue()
     assert "⏳ Đang tổng hợp 0/3 đơn vị…" in shown
-    assert any(text in shown for text in ("⏳ Đang tổng hợp 1/3 đơn vị…", "⏳ Đang tổng hợp 2/3 đơn vị…"))
-    assert shown.index("⏳ Đang tổng hợp 0/3 đơn vị…") < len(shown) - 1
+    assert "⏳ Đang tổng hợp 1/3 đơn vị…" in shown or "⏳ Đang tổng hợp 2/3 đơn vị…" in shown
+    assert "Đã tổng hợp xong" not in shown  # the "done" message says it once, with the units that reported
+    assert "Đã tổng hợp báo cáo của Tỉnh Mẫu" in shown

@@ -177,6 +177,13 @@ def send_message(chat_id: str, message: RenderedMessage) -> dict[str, str]:
     return fields
 
 
+def edit_message(chat_id: str, message_id: str, message: RenderedMessage) -> dict[str, str]:
+    """The form fields of editMessageText changing one message sent before to `message`."""
+    fields = send_message(chat_id, message)
+    fields["message_id"] = message_id
+    return fields
+
+
 def send_document(chat_id: str, filename: str, content: bytes, caption: str = "") -> SendDocument:
     """The sendDocument call uploading `content` as `filename` (caption already HTML-escaped)."""
     return SendDocument(

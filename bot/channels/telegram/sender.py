@@ -124,6 +124,16 @@ class TelegramSender:
         fields["text"] = html.unescape(message.text)
         return await self._post("sendMessage", fields)
 
+    async def edit(self, chat_id: str, message_id: str, message: RenderedMessage) -> str | None:
+        """Change a message the bot sent (a compile's progress) to `message`; its message id."""
+        try:
+            await self._post("editMessageText", mapping.edit_message(chat_id, message_id, message))
+        except DeliveryError as error:
+            # The same text again is no failure: the member already sees it.
+            if not (error.permanent and "not modified" in error.reason):
+                raise
+        return message_id
+
     async def _post(self, method: str, fields: dict[str, str]) -> str | None:
         """POST form fields to a sending method on the bot's own aiohttp session; the message id.
 

@@ -45,6 +45,15 @@ class _Fault:
     count: int
 
 
+class _Refused(Exception):
+    """A method's answer is an error (a message to edit that does not exist, an edit that changes nothing)."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
 class FakeBotApi(FakeServer):
     """The Bot API as the bot sees it: `base_url` goes into BAOCAO_TELEGRAM_API_BASE."""
 
@@ -64,6 +73,7 @@ class FakeBotApi(FakeServer):
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = itertools.count(1000)
         self._message_ids = itertools.count(1)
+        self._shown: dict[tuple[str, int], str] = {}  # (chat, message id) → the text it shows now
         self._faults: list[_Fault] = []
         self.confirmed_below = 0  # getUpdates offsets seen: updates below this are acknowledged
         self.on_send: Callable[[str, dict[str, Any]], None] | None = None
@@ -119,6 +129,11 @@ class FakeBotApi(FakeServer):
             if chat_id is None or str(call.params["chat_id"]) == str(chat_id)
         ]
 
+    def screen(self, chat_id: int | str) -> list[str]:
+        """The chat as the member sees it now: every text message, edits applied, in order."""
+        with self._lock:
+            return [text for (chat, _), text in sorted(self._shown.items()) if chat == str(chat_id)]
+
     def messages(self, chat_id: int | str) -> list[Call]:
         return [call for call in self.calls_of("sendMessage") if str(call.params["chat_id"]) == str(chat_id)]
 
@@ -173,7 +188,11 @@ class FakeBotApi(FakeServer):
         if fault is not None:
             return _json(fault.body, fault.status)
         handler = getattr(self, f"_m_{method}", None)
-        result = await handler(params) if handler is not None else True
+        try:
+            result = await handler(params) if handler is not None else True
+        except _Refused as refused:
+            body = {"ok": False, "error_code": refused.status, "description": refused.description}
+            return _json(body, refused.status)
         if self.on_send is not None and method.startswith("send"):
             self.on_send(method, params)
         return _json({"ok": True, "result": result})
@@ -222,7 +241,26 @@ class FakeBotApi(FakeServer):
         }
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        return await self._message(params, text=params.get("text", ""))
+        sent = await self._message(params, text=params.get("text", ""))
+        if self.record:
+            with self._lock:
+                self._shown[(str(params["chat_id"]), sent["message_id"])] = sent["text"]
+        return sent
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (str(params["chat_id"]), int(params["message_id"]))
+        text = params.get("text", "")
+        with self._lock:
+            if key not in self._shown:
+                raise _Refused(400, "Bad Request: message to edit not found")
+            if self._shown[key] == text:
+                raise _Refused(
+                    400,
+                    "Bad Request: message is not modified: specified new message content and reply "
+                    "markup are exactly the same as a current content and reply markup of the message",
+                )
+            self._shown[key] = text
+        return {**await self._message(params, text=text), "message_id": key[1], "edit_date": int(time.time())}
 
     async def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         return await self._message(

@@ -19,8 +19,9 @@ async def sender(fake_api: FakeBotApi) -> AsyncIterator[TelegramSender]:
     await sender.close()
 
 
-@pytest.mark.parametrize(("token", "reason"), [(None, "token_missing"), ("", "token_missing"),
-                                               ("not a token", "token_malformed")])
+@pytest.mark.parametrize(
+    ("token", "reason"), [(None, "token_missing"), ("", "token_missing"), ("not a token", "token_malformed")]
+)
 def test_a_missing_or_malformed_token_is_named(token: str | None, reason: str) -> None:
     with pytest.raises(TelegramUnavailable) as raised:
         TelegramSender(token)
@@ -83,3 +84,20 @@ async def test_html_telegram_cannot_parse_is_sent_again_as_plain_text(
     first, second = fake_api.calls_of("sendMessage")
     assert first.params["parse_mode"] == "HTML" and "parse_mode" not in second.params
     assert second.params["text"] == "a < b"
+
+
+async def test_a_sent_message_is_changed_in_place(sender: TelegramSender, fake_api: FakeBotApi) -> None:
+    message_id = await sender.send("42", RenderedMessage("⏳ Đang tổng hợp 0/120 đơn vị…"))
+    assert message_id is not None
+    assert (
+        await sender.edit("42", message_id, RenderedMessage("⏳ Đang tổng hợp 40/120 đơn vị…")) == message_id
+    )
+    # The same text again changes nothing and is no failure.
+    assert (
+        await sender.edit("42", message_id, RenderedMessage("⏳ Đang tổng hợp 40/120 đơn vị…")) == message_id
+    )
+    assert fake_api.screen("42") == ["⏳ Đang tổng hợp 40/120 đơn vị…"]
+    # A message that is gone cannot be changed: trying again would not help.
+    with pytest.raises(DeliveryError) as raised:
+        await sender.edit("42", "999", RenderedMessage("⏳ Đang tổng hợp 80/120 đơn vị…"))
+    assert raised.value.permanent
