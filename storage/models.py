@@ -466,6 +466,19 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class HandReminded(Base):
+    """When a unit was last reminded by hand (/nhac) in a campaign. The cooldown is taken on this row
+    (an upsert that only moves `last_at` forward once the cooldown has passed): two supervisors
+    confirming in the same instant remind the unit once."""
+
+    __tablename__ = "hand_reminded"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+
 # --- the outbox across processes (issue 10) ---
 from sqlalchemy import Float  # noqa: E402 - kept with the tables that need it
 

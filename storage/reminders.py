@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.text import clean_line
 from storage.models import (
+    HandReminded,
     Identity,
     Member,
     Membership,
@@ -450,6 +451,36 @@ async def last_by_hand(
             if at is not None:
                 found[unit_id] = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
     return found
+
+
+async def take_by_hand(
+    session: AsyncSession,
+    campaign_id: int,
+    unit_ids: Sequence[int],
+    now: datetime,
+    since: datetime,
+    by_member_id: int | None = None,
+) -> set[int]:
+    """Take the units to remind by hand now: those not reminded by hand since `since` (the cooldown).
+
+    One upsert per unit that moves its `last_at` to `now` only if it was before `since`; the units it
+    moved are returned, the rest were reminded within the cooldown — perhaps by another supervisor
+    in the same instant, whose transaction this one waited for (PostgreSQL locks the row; SQLite has
+    one writer)."""
+    table = cast(Table, HandReminded.__table__)
+    taken: set[int] = set()
+    for unit_id in unit_ids:
+        statement = _insert(session, table).values(
+            campaign_id=campaign_id, unit_id=unit_id, last_at=now, by_member_id=by_member_id
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["campaign_id", "unit_id"],
+            set_={"last_at": now, "by_member_id": by_member_id},
+            where=table.c.last_at <= since,
+        ).returning(table.c.unit_id)
+        if (await session.execute(statement)).scalar_one_or_none() is not None:
+            taken.add(unit_id)
+    return taken
 
 
 @dataclass(frozen=True)

@@ -224,6 +224,10 @@ def missing_json(unit: UnitView, campaign: CampaignSummary, units: list[MissingU
                 "overdue": m.overdue,
                 "last_activity": m.last_activity.isoformat() if m.last_activity else None,
                 "contacts": [contact.name for contact in m.contacts],
+                # Members the last reminder could not reach (blocked the bot, Zalo's window closed).
+                "undelivered": [
+                    {"name": u.name, "channel": u.channel, "reason": u.error} for u in m.undelivered
+                ],
             }
             for m in units
         ],
@@ -233,6 +237,9 @@ def missing_json(unit: UnitView, campaign: CampaignSummary, units: list[MissingU
 def _missing_table(asked: _Asked, units: list[MissingUnit], settings: Settings) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from bot.i18n import translate
+    from bot.reminders.messages import undelivered_line
 
     console = Console(highlight=False)
     names = {"unit": asked.unit.name, "code": asked.unit.code, "title": asked.campaign.title}
@@ -256,3 +263,7 @@ def _missing_table(asked: _Asked, units: list[MissingUnit], settings: Settings) 
             contacts,
         )
     console.print(table)
+    # Whom the last reminder could not reach, under the table (a cell would wrap it out of reading).
+    for m in units:
+        if m.undelivered:
+            console.print(f"{m.code}: {translate(undelivered_line(m.undelivered), 'vi')}")

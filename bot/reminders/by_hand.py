@@ -10,7 +10,7 @@ further than typing would). The reminders are recorded and queued in the turn's 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -176,6 +176,21 @@ class ByHand:
         if not plan.send:
             return self._nothing(plan)
         now: datetime = asker.now
+        # The cooldown is taken, not just read: a unit another supervisor reminded in this same
+        # instant (their transaction first) is skipped as cooling.
+        taken = await store.take_by_hand(
+            session,
+            plan.campaign.id,
+            [unit.unit_id for unit, _ in plan.send],
+            now,
+            now - self.cooldown,
+            asker.member.member_id,
+        )
+        if len(taken) < len(plan.send):
+            cooling = plan.cooling + [unit for unit, _ in plan.send if unit.unit_id not in taken]
+            plan = replace(plan, send=[(u, r) for u, r in plan.send if u.unit_id in taken], cooling=cooling)
+            if not plan.send:
+                return self._nothing(plan)
         today = local_day(now, self.zone)
         slot = now.strftime("%Y-%m-%dT%H:%M:%S")
         total = before_any(plan.campaign)

@@ -67,6 +67,7 @@ async def test_progress_and_missing_as_json_for_scripts(
         "overdue": True,
         "last_activity": None,
         "contacts": [],
+        "undelivered": [],
     }
     hai_ba = listed["units"][2]
     assert (hai_ba["status"], hai_ba["answered"], hai_ba["required"], hai_ba["contacts"]) == (
@@ -130,3 +131,47 @@ async def test_bad_input_is_one_sentence_and_a_failing_exit(
     # Without --campaign, the newest campaign covering the unit: the district's own for Hải Lăng.
     (latest,) = run_all(database_url, tmp_path, [["missing", "--unit", "qt-hl", "--json"]])
     assert json.loads("\n".join(latest.out))["campaign"] == district_only != world.campaign.id
+
+
+async def test_missing_shows_whom_the_last_reminder_could_not_reach(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    """Chị Lan (Hải Ba) blocked the bot: her last reminder is undeliverable, in the table and the JSON."""
+    from sqlalchemy import select
+
+    from storage.models import Identity, Reminder, Unit
+
+    world = await build_world(database)
+    async with database.session() as session, session.begin():
+        [(member_id, unit_id)] = (
+            await session.execute(
+                select(Identity.member_id, Unit.id)
+                .where(Identity.channel == "telegram", Identity.external_id == "1")
+                .join(Unit, Unit.code == "HL-HB")
+            )
+        ).all()
+        session.add(
+            Reminder(
+                campaign_id=world.campaign.id,
+                unit_id=unit_id,
+                member_id=member_id,
+                kind="scheduled",
+                slot="-3",
+                channel="telegram",
+                chat_id="1",
+                outcome="undeliverable",
+                error="HTTP 403: Forbidden: bot was blocked by the user",
+            )
+        )
+    table, as_json = run_all(
+        database_url,
+        tmp_path,
+        [["missing", "--unit", "QT-HL"], ["missing", "--unit", "QT-HL", "--json"]],
+    )
+    assert table.code == 0 and as_json.code == 0, (table, as_json)
+    shown = " ".join(" ".join(table.out).split())
+    assert "Không gửi được nhắc nhở" in shown and "đã chặn bot" in shown
+    [hai_ba] = [unit for unit in json.loads("\n".join(as_json.out))["units"] if unit["code"] == "HL-HB"]
+    assert hai_ba["undelivered"] == [
+        {"name": "Chị Lan", "channel": "telegram", "reason": "HTTP 403: Forbidden: bot was blocked by the user"}
+    ]

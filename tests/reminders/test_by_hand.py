@@ -113,3 +113,60 @@ async def test_a_unit_named_below_is_reminded_itself(province: Province) -> None
     assert "cho 1 đơn vị chưa nộp dưới Xã Một Hai (1 người nhận)" in asked
     assert "Đã gửi" in texts(await district.send("/nhac X12 gửi"))
     assert len((await queued(province.database))["x12"]) == 1
+
+
+async def test_two_supervisors_confirming_at_once_remind_a_unit_once(province: Province) -> None:
+    """The district and the province both saw X12 as not reminded (their plans were read before
+    either had sent); the one whose transaction comes second skips it and says so."""
+    import bot.reminders.by_hand as by_hand
+
+    with_reminders(province)
+    db = province.database
+    governor = await province.joined("t", "T")
+    await province.joined("x12", "X12")
+    district = await province.joined("h1", "H1")
+    at(province, NOW)
+    assert "Đã gửi" in texts(await district.send("/nhac gui"))
+
+    async def never_reminded(*args: object) -> dict[int, datetime]:
+        return {}  # the plan as it was read before the district's reminder committed
+
+    original = by_hand.store.last_by_hand
+    by_hand.store.last_by_hand = never_reminded  # type: ignore[assignment]
+    try:
+        answer = texts(await governor.send("/nhac T gửi"))
+    finally:
+        by_hand.store.last_by_hand = original  # type: ignore[assignment]
+    assert "Bỏ qua 1 đơn vị vừa được nhắc trong 4 giờ qua: Xã Một Hai (X12)" in answer
+    assert len((await queued(db))["x12"]) == 1, "X12 reminded once"
+
+
+async def test_the_cooldown_is_taken_once_by_two_transactions_at_the_same_moment(province: Province) -> None:
+    """Two transactions on two connections take the same unit: the second, waiting for the first's
+    commit (PostgreSQL's row lock, SQLite's one writer), gets nothing."""
+    import asyncio
+
+    from storage.campaigns import all_campaigns
+    from storage.reminders import take_by_hand
+
+    db = province.database
+    async with db.session() as session:
+        x12 = await unit_by_code(session, "X12")
+        [campaign] = [c.id for c in await all_campaigns(session)]
+    assert x12 is not None
+    since = NOW - timedelta(hours=4)
+    async with db.session() as first, first.begin():
+        assert await take_by_hand(first, campaign, [x12.id], NOW, since) == {x12.id}
+
+        async def second_take() -> set[int]:
+            async with db.session() as second, second.begin():
+                return await take_by_hand(second, campaign, [x12.id], NOW, since)
+
+        second = asyncio.create_task(second_take())
+        await asyncio.sleep(0.3)
+        assert not second.done(), "the second waits for the first's commit"
+    assert await second == set()
+    # Once the cooldown has passed, the unit is taken again.
+    later = NOW + timedelta(hours=4, minutes=1)
+    async with db.session() as session, session.begin():
+        assert await take_by_hand(session, campaign, [x12.id], later, later - timedelta(hours=4)) == {x12.id}
