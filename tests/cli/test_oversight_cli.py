@@ -173,5 +173,9 @@ async def test_missing_shows_whom_the_last_reminder_could_not_reach(
     assert "Không gửi được nhắc nhở" in shown and "đã chặn bot" in shown
     [hai_ba] = [unit for unit in json.loads("\n".join(as_json.out))["units"] if unit["code"] == "HL-HB"]
     assert hai_ba["undelivered"] == [
-        {"name": "Chị Lan", "channel": "telegram", "reason": "HTTP 403: Forbidden: bot was blocked by the user"}
+        {
+            "name": "Chị Lan",
+            "channel": "telegram",
+            "reason": "HTTP 403: Forbidden: bot was blocked by the user",
+        }
     ]
