@@ -370,9 +370,8 @@ async def test_a_message_is_changed_in_place_where_the_channel_edits(database: D
     ]
 
 
-async def test_an_edit_the_platform_refuses_comes_as_a_new_message(database: Database) -> None:
-    sender = EditingSender()
-    sender.refuse_edits = True  # the member deleted the message, say
+async def sent_then_changed(database: Database, sender: RecordingSender) -> None:
+    """ "Đang tổng hợp 0/120" queued, then changed to 60/120 in one transaction; until two sends."""
     box = Outbox(database, {sender.name: sender}, poll_seconds=0.05, lease_seconds=5)
     async with box.running():
         async with database.session() as session, session.begin():
@@ -380,6 +379,12 @@ async def test_an_edit_the_platform_refuses_comes_as_a_new_message(database: Dat
             await box.queue_edit(session, "fake", "42", first[0].id, RenderedMessage("Đang tổng hợp 60/120"))
         box.wake()
         await until(lambda: len(sender.sent) == 2)
+
+
+async def test_an_edit_the_platform_refuses_comes_as_a_new_message(database: Database) -> None:
+    sender = EditingSender()
+    sender.refuse_edits = True  # the member deleted the message, say
+    await sent_then_changed(database, sender)
     assert [text for _, text, _ in sender.sent] == ["Đang tổng hợp 0/120", "Đang tổng hợp 60/120"]
 
 
@@ -407,11 +412,5 @@ async def test_an_edit_waits_for_the_message_it_changes_when_another_process_hol
 
 async def test_on_a_channel_without_edits_a_change_is_a_new_message(database: Database) -> None:
     sender = RecordingSender()  # edits=False
-    box = Outbox(database, {sender.name: sender}, poll_seconds=0.05, lease_seconds=5)
-    async with box.running():
-        async with database.session() as session, session.begin():
-            first = await box.queue_messages(session, "fake", "42", [RenderedMessage("Đang tổng hợp 0/120")])
-            await box.queue_edit(session, "fake", "42", first[0].id, RenderedMessage("Đang tổng hợp 60/120"))
-        box.wake()
-        await until(lambda: len(sender.sent) == 2)
+    await sent_then_changed(database, sender)
     assert [row.kind for row in await rows(database)] == ["text", "text"]

@@ -47,6 +47,18 @@ def fake_writers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bot.compiling, "WRITERS", {fmt: writer(fmt) for fmt in bot.compiling.FORMATS})
 
 
+def terminal_runtime(database_url: str, out: io.StringIO) -> Any:
+    """The runtime with the terminal as its one channel (no files: links to https://baocao.example.vn)."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        outbox_poll_seconds=0.05,
+        secret_key=SECRET,
+        public_url="https://baocao.example.vn",
+    )
+    return runtime(settings, with_telegram=False, senders={TERMINAL: TerminalSender(out, False)})
+
+
 async def until(condition: Any, timeout: float = 10.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
@@ -60,16 +72,7 @@ async def test_on_the_terminal_the_files_come_as_signed_links(
     use_small_outline(monkeypatch)
     fake_writers(monkeypatch)
     out = io.StringIO()
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database_url,
-        outbox_poll_seconds=0.05,
-        secret_key=SECRET,
-        public_url="https://baocao.example.vn",
-    )
-    async with runtime(
-        settings, with_telegram=False, senders={TERMINAL: TerminalSender(out, False)}
-    ) as running:
+    async with terminal_runtime(database_url, out) as running:
         world = await build_province(running.db)
         commune = Cadre(running.service, "555", "telegram")
         await commune.says(world.codes["X11"])
@@ -325,16 +328,7 @@ async def test_where_messages_cannot_be_changed_progress_comes_as_new_messages(
     use_small_outline(monkeypatch)
     slow_writers(monkeypatch)
     out = io.StringIO()
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database_url,
-        outbox_poll_seconds=0.05,
-        secret_key=SECRET,
-        public_url="https://baocao.example.vn",
-    )
-    async with runtime(
-        settings, with_telegram=False, senders={TERMINAL: TerminalSender(out, False)}
-    ) as running:
+    async with terminal_runtime(database_url, out) as running:
         world = await build_province(running.db)
         await run_chat(running, "t1", stdin=io.StringIO(""), first_messages=(world.codes["T"], "tổng hợp"))
     shown = out.getvalue()
