@@ -157,7 +157,13 @@ def run_echo_fastapi(port: int, api: str, database: str | None) -> None:
         Column("text", String(4096)),
     )
     dispatcher, bot = echo_dispatcher(), echo_bot(api)
-    engine = create_async_engine(f"sqlite+aiosqlite:///{database}") if database else None
+    # SQLite's default 5 s busy timeout fails inserts with "database is locked" when 50 senders
+    # outrun it on a slow sitting; the reference must not error where ours queues.
+    engine = (
+        create_async_engine(f"sqlite+aiosqlite:///{database}", connect_args={"timeout": 60})
+        if database
+        else None
+    )
     sessions = async_sessionmaker(engine) if engine else None
 
     async def create() -> None:
