@@ -239,6 +239,7 @@ def _missing_table(asked: _Asked, units: list[MissingUnit], settings: Settings) 
     from rich.table import Table
 
     from bot.i18n import translate
+    from bot.oversight.pages import contact
     from bot.reminders.messages import undelivered_line
 
     console = Console(highlight=False)
@@ -249,9 +250,14 @@ def _missing_table(asked: _Asked, units: list[MissingUnit], settings: Settings) 
     console.print(t("admin.missing.title", "vi", count=len(units), campaign=str(asked.campaign.id), **names))
     table = Table()
     for column in ("code", "unit", "parent", "status", "answered", "overdue", "last_activity", "contacts"):
-        table.add_column(t(f"admin.table.{column}", "vi"))
+        # On a narrow terminal the codes stay whole (they are what is typed next) and the rest wraps,
+        # folding a long word rather than cutting it off with "…".
+        code = column in ("code", "parent")
+        table.add_column(t(f"admin.table.{column}", "vi"), no_wrap=code, overflow="fold")
     for m in units:
-        contacts = ", ".join(c.name for c in m.contacts) or t("admin.missing.nobody", "vi")
+        # As chat shows them: a member who gave no name is "một cán bộ chưa có tên (terminal)".
+        named = (translate(contact(c), "vi") for c in m.contacts)
+        contacts = ", ".join(named) or t("admin.missing.nobody", "vi")
         table.add_row(
             m.code,
             m.name,

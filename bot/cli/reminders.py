@@ -143,20 +143,34 @@ async def _reminders(settings: Settings, campaign_id: int) -> None:
         typer.echo(t("reminders.cli.sent_header", "vi", count=len(sent)))
         for item in reversed(sent):
             slot = item.slot.split("@")[0]
-            outcome = item.outcome + (f" ({item.error})" if item.error and item.outcome != "sent" else "")
+            outcome = t(f"reminders.cli.outcome.{item.outcome}", "vi")
+            if item.error and item.outcome != "sent":
+                outcome += f" ({item.error})"
+            kind = t(f"reminders.cli.kind.{item.kind}", "vi")
             typer.echo(
-                f"  {format_time(item.at, zone)}  {item.kind} {slot}  {item.unit_code} {item.unit_name}"
+                f"  {format_time(item.at, zone)}  {kind} {slot}  {item.unit_code} {item.unit_name}"
                 f"  → {item.member_name or '?'} ({item.channel})  {outcome}"
             )
     typer.echo(t("reminders.cli.next_header", "vi"))
     now = datetime.now(UTC)
-    for level, due_on in sorted(found.deadlines.items()):
+    # The earliest deadline first: the communes', then the districts', then the province's.
+    for level, due_on in sorted(found.deadlines.items(), key=lambda item: (item[1], item[0])):
         upcoming = next_fire(due_on, schedule, now, zone)
+        name = level_name(level)
         if upcoming is None:
-            typer.echo(t("reminders.cli.next_none", "vi", level=level, date=due_on))
+            typer.echo(t("reminders.cli.next_none", "vi", level=name, date=due_on))
         else:
             offset = f"+{upcoming.offset}" if upcoming.offset > 0 else str(upcoming.offset)
-            typer.echo(t("reminders.cli.next", "vi", level=level, date=due_on, offset=offset, at=upcoming.at))
+            typer.echo(t("reminders.cli.next", "vi", level=name, date=due_on, offset=offset, at=upcoming.at))
+
+
+# The level keys of the units' import (`level` column), as an official writes them. A key the
+# operator chose otherwise is shown as it is.
+LEVEL_NAMES = {"xa": "xã", "phuong": "phường", "huyen": "huyện", "tinh": "tỉnh"}
+
+
+def level_name(level: str) -> str:
+    return LEVEL_NAMES.get(level, level)
 
 
 # --- one pass ----------------------------------------------------------------------------------------

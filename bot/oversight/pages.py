@@ -82,18 +82,19 @@ def activity(last: datetime | None, today: date, zone: tzinfo | None) -> Msg:
     return Msg("oversight.activity.days", {"days": days})
 
 
-def _contact(contact: Contact) -> Msg:
-    channel = _CHANNEL_NAMES.get(contact.channel, contact.channel)
-    if not contact.name:
+def contact(who: Contact) -> Msg:
+    """One contact as chat and the operator's table show it: name and channel."""
+    channel = _CHANNEL_NAMES.get(who.channel, who.channel)
+    if not who.name:
         # An account that gave no name (the terminal, a Zalo user who hid it): say who they are there.
         return Msg("oversight.contact.unnamed", {"channel": channel})
-    return Msg("oversight.contact", {"name": short(contact.name, 24), "channel": channel})
+    return Msg("oversight.contact", {"name": short(who.name, 24), "channel": channel})
 
 
 def contacts(found: Sequence[Contact]) -> Msg:
     if not found:
         return Msg("oversight.contacts.none")
-    shown = tuple(_contact(c) for c in found[:CONTACTS_SHOWN])
+    shown = tuple(contact(c) for c in found[:CONTACTS_SHOWN])
     joined = (
         Msg("oversight.contacts.two", {"first": shown[0], "second": shown[1]}) if len(shown) > 1 else shown[0]
     )

@@ -6,10 +6,13 @@ import json
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import insert
+
 from storage.campaigns import create_campaign
 from storage.db import Database
+from storage.models import Identity, Member, Membership
 from tests.cli.test_admin_cli import assert_one_line_error, run_all
-from tests.storage.test_oversight import ALL_SECTIONS, BEFORE_ANY, OUTLINE, build_world
+from tests.storage.test_oversight import ALL_SECTIONS, BEFORE_ANY, NOW, OUTLINE, build_world
 
 COUNTS = ["total", "submitted", "in_progress", "not_started", "returned", "overdue"]
 
@@ -82,7 +85,18 @@ async def test_progress_and_missing_as_json_for_scripts(
 
 
 async def test_tables_for_the_operator(database: Database, database_url: str, tmp_path: Path) -> None:
-    await build_world(database)
+    world = await build_world(database)
+    # A cadre who joined from the terminal and gave no name: named as chat names them, not "nobody".
+    async with database.session() as session, session.begin():
+        unnamed = await session.scalar(
+            insert(Member).values(display_name="", created_at=NOW).returning(Member.id)
+        )
+        await session.execute(insert(Identity).values(member_id=unnamed, channel="console", external_id="x"))
+        await session.execute(
+            insert(Membership).values(
+                member_id=unnamed, unit_id=world.units["HL-HC"].id, role="reporter", created_at=NOW
+            )
+        )
     progress, missing, done = run_all(
         database_url,
         tmp_path,
@@ -96,7 +110,34 @@ async def test_tables_for_the_operator(database: Database, database_url: str, tm
     assert "2 đơn vị cơ sở dưới Huyện ủy Hải Lăng (QT-HL) chưa nộp" in listed
     assert "HL-HB" in listed and "HL-HC" in listed and "HL-HA" not in listed
     assert "3/30" in listed and "25/30" in listed
+    # The codes stay whole on an 80-column pipe; a long word folds rather than being cut with "…".
+    rows = table_rows(missing.out)
+    assert set(rows) == {"HL-HB", "HL-HC"}
+    assert unspaced(rows["HL-HC"][-1]) == unspaced("Anh Minh (Zalo), một cán bộ chưa có tên (terminal)")
+    assert unspaced(rows["HL-HB"][-1]) == unspaced("Chị Lan (Telegram)")
+    assert "…" not in listed
     assert done.out[0].startswith("Mọi đơn vị cơ sở dưới Huyện ủy Gio Linh (QT-GL) đã nộp")
+
+
+def unspaced(text: str) -> str:
+    return "".join(text.split())
+
+
+def table_rows(lines: list[str]) -> dict[str, list[str]]:
+    """A rich table's body rows by their first cell, each cell's wrapped lines joined again."""
+    rows: dict[str, list[str]] = {}
+    current: list[list[str]] | None = None
+    for line in lines:
+        if not line.startswith("│"):
+            continue
+        cells = [cell.strip() for cell in line.strip("│").split("│")]
+        if cells[0]:
+            current = [[cell] for cell in cells]
+            rows[cells[0]] = current  # type: ignore[assignment]
+        elif current is not None:
+            for parts, cell in zip(current, cells, strict=True):
+                parts.append(cell)
+    return {code: [" ".join(p for p in parts if p) for parts in row] for code, row in rows.items()}  # type: ignore[misc]
 
 
 async def test_bad_input_is_one_sentence_and_a_failing_exit(

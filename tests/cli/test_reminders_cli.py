@@ -103,12 +103,12 @@ async def test_a_dry_run_prints_what_a_pass_would_send_and_sends_nothing(
 
     listed = baocao(database_url, tmp_path, "reminders", "--campaign", "1")
     assert listed.code == 0, listed
-    assert listed.out[0] == "Đã gửi (2):"
-    assert "scheduled -3  X11 Xã Một Một" in listed.out[1] and listed.out[1].endswith("(console)  queued")
+    assert listed.out[0] == "Các lượt nhắc đã ghi (2):"
+    assert "nhắc theo lịch -3  X11 Xã Một Một" in listed.out[1]
+    assert listed.out[1].endswith("(console)  đang chờ gửi")
     assert listed.out[3] == "Sắp tới:"
-    assert any(
-        line.startswith("  cấp xa (hạn 30/06/2030): ngày -7 lúc 08:00 21/06/2030") for line in listed.out
-    )
+    # The levels as an official writes them, the earliest deadline first.
+    assert listed.out[4].startswith("  cấp xã (hạn 30/06/2030): ngày -7 lúc 08:00 21/06/2030"), listed.out
 
 
 @pytest.mark.slow
