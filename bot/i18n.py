@@ -101,3 +101,12 @@ def translate(
 def t(message_id: str, locale: str = DEFAULT_LOCALE, /, **params: object) -> str:
     """Shorthand: translate a message id with parameters."""
     return translate(Msg(message_id, params), locale)  # type: ignore[arg-type]
+
+
+# Channels as a member knows them (chat and the operator's tables name them so).
+_CHANNEL_NAMES = {"telegram": "Telegram", "zalo_oa": "Zalo", "zalo_bot": "Zalo", "console": "terminal"}
+
+
+def channel_name(channel: str) -> str:
+    """ "Telegram", "Zalo", "terminal"; a channel not listed as it is named."""
+    return _CHANNEL_NAMES.get(channel, channel)

@@ -149,7 +149,7 @@ async def _reminders(settings: Settings, campaign_id: int) -> None:
             kind = t(f"reminders.cli.kind.{item.kind}", "vi")
             typer.echo(
                 f"  {format_time(item.at, zone)}  {kind} {slot}  {item.unit_code} {item.unit_name}"
-                f"  → {item.member_name or '?'} ({item.channel})  {outcome}"
+                f"  → {item.member_name or t('reminders.cli.unnamed', 'vi')} ({item.channel})  {outcome}"
             )
     typer.echo(t("reminders.cli.next_header", "vi"))
     now = datetime.now(UTC)
@@ -207,7 +207,8 @@ async def _remind(settings: Settings, moment: datetime, dry_run: bool) -> None:
             for planned in report.planned:
                 person = planned.recipient
                 typer.echo(
-                    t("reminders.cli.dry_item", "vi", who=person.name or "?", channel=person.channel,
+                    t("reminders.cli.dry_item", "vi", who=person.name or t("reminders.cli.unnamed", "vi"),
+                      channel=person.channel,
                       what=planned.what)
                 )  # fmt: skip
                 text = render_planned(planned, KNOWN_CAPABILITIES, settings.zone)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from bot.i18n import DISPLAY_TZ, translate
+from bot.i18n import DISPLAY_TZ, channel_name, translate
 from bot.oversight.actions import Act, action
 from bot.reminders.messages import undelivered_line
 from dialogs import messages as ui
@@ -49,8 +49,6 @@ ANSWER_CHARS = 1_000  # of one very long answer
 CONTACTS_SHOWN = 2
 CHANGES_SHOWN = 12
 
-_CHANNEL_NAMES = {"telegram": "Telegram", "zalo_oa": "Zalo", "zalo_bot": "Zalo", "console": "terminal"}
-
 
 def missing_page_size(channel: str) -> int:
     """How many units a page of "ai chưa nộp" lists on `channel`."""
@@ -84,7 +82,7 @@ def activity(last: datetime | None, today: date, zone: tzinfo | None) -> Msg:
 
 def contact(who: Contact) -> Msg:
     """One contact as chat and the operator's table show it: name and channel."""
-    channel = _CHANNEL_NAMES.get(who.channel, who.channel)
+    channel = channel_name(who.channel)
     if not who.name:
         # An account that gave no name (the terminal, a Zalo user who hid it): say who they are there.
         return Msg("oversight.contact.unnamed", {"channel": channel})
@@ -480,7 +478,7 @@ def members_reply(unit: UnitView, members: Sequence[UnitMember]) -> Reply:
     body: list[Msg] = [Msg("oversight.members.header", {"unit": unit.name, "count": len(members)})]
     rows: list[tuple[Button, ...]] = []
     for number, m in enumerate(members, start=1):
-        channels = ", ".join(_CHANNEL_NAMES.get(c, c) for c in m.channels) or "—"
+        channels = ", ".join(channel_name(c) for c in m.channels) or "—"
         body.append(
             Msg(
                 "oversight.members.row",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.i18n import channel_name
 from dialogs import messages as ui
 from dialogs.events import Button, Msg, Reply
 from storage.reminders import LateUnit, Undelivered
@@ -120,14 +121,17 @@ def undelivered_reason(error: str) -> Msg:
 
 def undelivered_line(found: Sequence[Undelivered]) -> Msg:
     """ "⚠ không gửi được nhắc nhở: Nguyễn Văn A (đã chặn bot)", for "ai chưa nộp"."""
-    people = tuple(
-        Msg(
-            "reminders.undelivered.person",
-            {"name": short(person.name or "?", 24), "reason": undelivered_reason(person.error)},
-        )
-        for person in found[:2]
-    )
+    people = tuple(_undelivered_person(person) for person in found[:2])
     return Msg("reminders.undelivered", {"people": _join(people)})
+
+
+def _undelivered_person(person: Undelivered) -> Msg:
+    reason = undelivered_reason(person.error)
+    if not person.name:
+        # An account that gave no name: "một cán bộ chưa có tên trên Telegram (đã chặn bot)".
+        where = channel_name(person.channel)
+        return Msg("reminders.undelivered.unnamed", {"channel": where, "reason": reason})
+    return Msg("reminders.undelivered.person", {"name": short(person.name, 24), "reason": reason})
 
 
 def _join(people: tuple[Msg, ...]) -> Msg:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import t
 from bot.reminders import messages as say
 from bot.reminders.schedule import Schedule, digest_due, due_offset, local_day
 from bot.render import render
@@ -53,7 +54,7 @@ class Planned:
     recipient: Recipient
     keys: tuple[NewReminder, ...]
     compose: Callable[[Sequence[int]], Reply]
-    what: str  # for the operator: "X1 (-3)", "digest", ...
+    what: str  # for the operator (baocao remind --dry-run): "X1 (-3)", "tổng hợp 4 đơn vị quá hạn", ...
 
 
 @dataclass
@@ -193,7 +194,8 @@ class ReminderPass:
             def compose(recorded: Sequence[int], units: list[LateUnit] = units) -> Reply:
                 return say.orphans_reply(campaign.title, [units[i] for i in recorded], due_on, today)
 
-            planned.append(Planned(person, keys, compose, f"{len(units)} unit(s) with nobody"))
+            what = t("reminders.cli.what.nobody", "vi", count=len(units))
+            planned.append(Planned(person, keys, compose, what))
         return planned
 
     async def _digests(
@@ -220,7 +222,8 @@ class ReminderPass:
                 continue
             reply = say.digest_reply(campaign.title, units, today, total)
             key = _key(campaign, unit_id, person, "digest", slot)
-            planned.append(Planned(person, (key,), _fixed(reply), f"digest of {len(units)} unit(s)"))
+            what = t("reminders.cli.what.digest", "vi", count=len(units))
+            planned.append(Planned(person, (key,), _fixed(reply), what))
         return planned
 
     # --- queueing ------------------------------------------------------------------------------------
