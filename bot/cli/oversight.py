@@ -256,7 +256,7 @@ def _missing_table(asked: _Asked, units: list[MissingUnit], settings: Settings) 
         table.add_column(t(f"admin.table.{column}", "vi"), no_wrap=code, overflow="fold")
     for m in units:
         # As chat shows them: a member who gave no name is "một cán bộ chưa có tên (terminal)".
-        named = (translate(contact(c), "vi") for c in m.contacts)
+        named = (translate(contact(c, limit=None), "vi") for c in m.contacts)  # the table wraps
         contacts = ", ".join(named) or t("admin.missing.nobody", "vi")
         table.add_row(
             m.code,

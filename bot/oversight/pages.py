@@ -80,13 +80,15 @@ def activity(last: datetime | None, today: date, zone: tzinfo | None) -> Msg:
     return Msg("oversight.activity.days", {"days": days})
 
 
-def contact(who: Contact) -> Msg:
-    """One contact as chat and the operator's table show it: name and channel."""
+def contact(who: Contact, limit: int | None = 24) -> Msg:
+    """One contact as chat and the operator's table show it: name (cut to `limit` characters, None:
+    whole) and channel."""
     channel = channel_name(who.channel)
     if not who.name:
         # An account that gave no name (the terminal, a Zalo user who hid it): say who they are there.
         return Msg("oversight.contact.unnamed", {"channel": channel})
-    return Msg("oversight.contact", {"name": short(who.name, 24), "channel": channel})
+    name = who.name if limit is None else short(who.name, limit)
+    return Msg("oversight.contact", {"name": name, "channel": channel})
 
 
 def contacts(found: Sequence[Contact]) -> Msg:

@@ -24,12 +24,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
 from bot.reminders import messages as say
 from bot.reminders.schedule import Schedule, digest_due, due_offset, local_day
 from bot.render import render
 from dialogs.builtin import get_outline
-from dialogs.events import Reply
+from dialogs.events import Msg, Reply
 from dialogs.progress import Progress
 from storage import reminders as store
 from storage.campaigns import CampaignSummary, all_campaigns
@@ -54,7 +53,7 @@ class Planned:
     recipient: Recipient
     keys: tuple[NewReminder, ...]
     compose: Callable[[Sequence[int]], Reply]
-    what: str  # for the operator (baocao remind --dry-run): "X1 (-3)", "tổng hợp 4 đơn vị quá hạn", ...
+    what: Msg | str  # for the operator (baocao remind --dry-run): "X1 (-3)", "tổng hợp 4 đơn vị quá hạn", ...
 
 
 @dataclass
@@ -194,7 +193,7 @@ class ReminderPass:
             def compose(recorded: Sequence[int], units: list[LateUnit] = units) -> Reply:
                 return say.orphans_reply(campaign.title, [units[i] for i in recorded], due_on, today)
 
-            what = t("reminders.cli.what.nobody", "vi", count=len(units))
+            what = Msg("reminders.cli.what.nobody", {"count": len(units)})
             planned.append(Planned(person, keys, compose, what))
         return planned
 
@@ -222,7 +221,7 @@ class ReminderPass:
                 continue
             reply = say.digest_reply(campaign.title, units, today, total)
             key = _key(campaign, unit_id, person, "digest", slot)
-            what = t("reminders.cli.what.digest", "vi", count=len(units))
+            what = Msg("reminders.cli.what.digest", {"count": len(units)})
             planned.append(Planned(person, (key,), _fixed(reply), what))
         return planned
 
